@@ -1,0 +1,5 @@
+//! The `platesyn` command-line tool: parses arguments, wires the library crates, shows progress.
+
+fn main() {
+    println!("platesyn");
+}
