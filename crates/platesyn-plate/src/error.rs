@@ -83,7 +83,12 @@ impl PlateError {
     }
 
     /// A parse error about one well.
-    pub fn at_well(file: &str, line: Option<usize>, well: &str, message: impl Into<String>) -> Self {
+    pub fn at_well(
+        file: &str,
+        line: Option<usize>,
+        well: &str,
+        message: impl Into<String>,
+    ) -> Self {
         Self::Parse {
             at: ErrorLocation {
                 file: file.to_owned(),

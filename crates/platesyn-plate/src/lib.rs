@@ -14,6 +14,10 @@ pub mod model;
 pub mod well;
 
 pub use error::{ErrorLocation, PlateError};
+pub use layout::{Layout, PlateLayout, Role, WellInfo};
 pub use model::{Flag, Metadata, Plate, PlateFile, Read, SourceFormat, Value};
 pub use well::{PlateFormat, WellId};
-pub use layout::{Layout, PlateLayout, Role, WellInfo};
+pub mod formats;
+pub mod text;
+
+pub use formats::{read_bytes, read_path};

@@ -170,7 +170,9 @@ impl Plate {
 
     /// The value of `well` in `read`, if the read covers it.
     pub fn value(&self, read: &Read, well: WellId) -> Option<Value> {
-        self.format.index(well).and_then(|i| read.values.get(i).copied().flatten())
+        self.format
+            .index(well)
+            .and_then(|i| read.values.get(i).copied().flatten())
     }
 }
 

@@ -89,7 +89,13 @@ impl PlateFormat {
 
 impl fmt::Display for PlateFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-well ({}x{})", self.well_count(), self.rows, self.cols)
+        write!(
+            f,
+            "{}-well ({}x{})",
+            self.well_count(),
+            self.rows,
+            self.cols
+        )
     }
 }
 
@@ -173,7 +179,13 @@ mod tests {
 
     #[test]
     fn parses_and_writes_well_ids() {
-        for (s, row, col) in [("A1", 0, 0), ("a01", 0, 0), ("H12", 7, 11), ("P24", 15, 23), ("AF48", 31, 47)] {
+        for (s, row, col) in [
+            ("A1", 0, 0),
+            ("a01", 0, 0),
+            ("H12", 7, 11),
+            ("P24", 15, 23),
+            ("AF48", 31, 47),
+        ] {
             let w = WellId::parse(s).unwrap();
             assert_eq!((w.row, w.col), (row, col), "{s}");
         }
@@ -188,7 +200,10 @@ mod tests {
     fn formats() {
         assert_eq!(PlateFormat::from_well_count(96), Some(PlateFormat::W96));
         assert_eq!(PlateFormat::smallest_holding(8, 12), Some(PlateFormat::W96));
-        assert_eq!(PlateFormat::smallest_holding(9, 12), Some(PlateFormat::W384));
+        assert_eq!(
+            PlateFormat::smallest_holding(9, 12),
+            Some(PlateFormat::W384)
+        );
         let f = PlateFormat::W96;
         assert_eq!(f.index(WellId::new(1, 0)), Some(12));
         assert_eq!(f.well_at(95), Some(WellId::new(7, 11)));

@@ -50,7 +50,9 @@ impl Role {
     /// Parse a role name (case-insensitive).
     pub fn from_name(s: &str) -> Option<Self> {
         let s = s.trim();
-        Self::ALL.into_iter().find(|r| r.name().eq_ignore_ascii_case(s))
+        Self::ALL
+            .into_iter()
+            .find(|r| r.name().eq_ignore_ascii_case(s))
     }
 
     /// Untreated or vehicle: a 100 % viability reference.

@@ -1,0 +1,18 @@
+//! Plate-shaped grids: not read yet (work in progress in its own branch).
+
+use super::Input;
+use crate::error::PlateError;
+use crate::model::Plate;
+
+/// Whether the content looks like this format.
+pub fn detect(_input: &Input<'_>) -> bool {
+    false
+}
+
+/// Parse the content.
+pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
+    Err(PlateError::Unsupported {
+        file: input.source.to_owned(),
+        message: "plate-shaped grid files are not read yet".to_owned(),
+    })
+}

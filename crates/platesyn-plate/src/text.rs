@@ -1,0 +1,248 @@
+//! Text decoding, delimiter sniffing and value tokens shared by every text parser.
+
+use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
+
+use crate::model::{Flag, Value};
+
+/// The encoding a file was decoded from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8 (with or without BOM).
+    Utf8,
+    /// UTF-16 little-endian with BOM.
+    Utf16Le,
+    /// UTF-16 big-endian with BOM.
+    Utf16Be,
+    /// Windows-1252 (the fallback for bytes that are not valid UTF-8).
+    Windows1252,
+}
+
+/// Decode file bytes to text: UTF-8 with or without BOM, UTF-16LE/BE with BOM,
+/// else Windows-1252. Returns `None` for binary content (NUL bytes without a UTF-16 BOM,
+/// or mostly control characters).
+pub fn decode(bytes: &[u8]) -> Option<(String, TextEncoding)> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return std::str::from_utf8(rest)
+            .ok()
+            .map(|s| (s.to_owned(), TextEncoding::Utf8))
+            .or_else(|| {
+                let (cow, _) = WINDOWS_1252.decode_without_bom_handling(rest);
+                Some((cow.into_owned(), TextEncoding::Windows1252))
+            });
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        let (cow, _) = UTF_16LE.decode_without_bom_handling(&bytes[2..]);
+        return Some((cow.into_owned(), TextEncoding::Utf16Le));
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        let (cow, _) = UTF_16BE.decode_without_bom_handling(&bytes[2..]);
+        return Some((cow.into_owned(), TextEncoding::Utf16Be));
+    }
+    if looks_binary(bytes) {
+        return None;
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        Some((s.to_owned(), TextEncoding::Utf8))
+    } else {
+        let (cow, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+        Some((cow.into_owned(), TextEncoding::Windows1252))
+    }
+}
+
+/// NUL bytes, or more than 10 % control characters other than tab/CR/LF/FF in the first 8 KiB.
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return true;
+    }
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+        .count();
+    control * 10 > head.len()
+}
+
+/// Split text into lines, accepting LF, CRLF and lone CR.
+pub fn lines(text: &str) -> Vec<&str> {
+    text.split('\n')
+        .flat_map(|l| {
+            let l = l.strip_suffix('\r').unwrap_or(l);
+            l.split('\r')
+        })
+        .collect()
+}
+
+/// Pick the field delimiter among tab, comma and semicolon by looking at many lines:
+/// the candidate that splits the most non-empty lines into a consistent number (>1) of
+/// fields wins. Returns `None` when no candidate splits any line.
+pub fn sniff_delimiter(lines: &[&str]) -> Option<u8> {
+    let sample: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .take(200)
+        .collect();
+    let mut best: Option<(u8, usize)> = None;
+    for delim in [b'\t', b';', b','] {
+        let c = char::from(delim);
+        let mut counts = std::collections::HashMap::<usize, usize>::new();
+        for l in &sample {
+            let n = l.matches(c).count();
+            if n > 0 {
+                *counts.entry(n).or_default() += 1;
+            }
+        }
+        // score: lines sharing the most common non-zero field count, plus all lines split at all
+        let split_lines: usize = counts.values().sum();
+        let modal = counts.values().copied().max().unwrap_or(0);
+        let score = modal * 2 + split_lines;
+        if score > 0 && best.is_none_or(|(_, s)| score > s) {
+            best = Some((delim, score));
+        }
+    }
+    best.map(|(d, _)| d)
+}
+
+/// Split one line on `delim`, honouring double quotes (`"a,b"` is one field, `""` an escaped quote).
+pub fn split_fields(line: &str, delim: u8) -> Vec<String> {
+    let delim = char::from(delim);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_quotes = false;
+    let mut chars = line.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if in_quotes {
+            if ch == '"' {
+                if chars.peek() == Some(&'"') {
+                    cur.push('"');
+                    chars.next();
+                } else {
+                    in_quotes = false;
+                }
+            } else {
+                cur.push(ch);
+            }
+        } else if ch == '"' && cur.trim().is_empty() {
+            cur.clear();
+            in_quotes = true;
+        } else if ch == delim {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(ch);
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// Parse a number as exports write it: `0.123`, `1.2E-03`, `-0`, and with `decimal_comma`
+/// also `0,123`. Surrounding whitespace allowed. Returns `None` for anything else.
+pub fn parse_number(token: &str, decimal_comma: bool) -> Option<f64> {
+    let t = token.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let owned;
+    let t = if decimal_comma && t.contains(',') && !t.contains('.') {
+        owned = t.replacen(',', ".", 1);
+        owned.as_str()
+    } else {
+        t
+    };
+    let ok = t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    if !ok {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// The flag a special token stands for, if it is one (case-insensitive):
+/// `OVRFLW`/`OVER`/`Sat`/`Saturated`/`Overflow` -> overflow, `MISSED` -> missed,
+/// `?????` -> calc_failed, `<...` -> out_of_range_low, `>...` -> out_of_range_high,
+/// `Masked` -> masked, `NaN` -> nan, empty -> empty.
+pub fn flag_token(token: &str) -> Option<Flag> {
+    let t = token.trim();
+    if t.is_empty() {
+        return Some(Flag::Empty);
+    }
+    let lower = t.to_ascii_lowercase();
+    match lower.as_str() {
+        "ovrflw" | "over" | "sat" | "saturated" | "overflow" | "ovflw" => Some(Flag::Overflow),
+        "missed" => Some(Flag::Missed),
+        "masked" => Some(Flag::Masked),
+        "nan" | "n/a" | "#n/a" | "na" => Some(Flag::Nan),
+        "range" | "out of range" => Some(Flag::OutOfRangeHigh),
+        _ if !t.is_empty() && t.bytes().all(|b| b == b'?') => Some(Flag::CalcFailed),
+        _ if t.starts_with('<') => Some(Flag::OutOfRangeLow),
+        _ if t.starts_with('>') => Some(Flag::OutOfRangeHigh),
+        _ => None,
+    }
+}
+
+/// A cell's value: a number, or the flag its token stands for; `None` for junk
+/// (the caller reports it with file, line and well).
+pub fn parse_value(token: &str, decimal_comma: bool) -> Option<Value> {
+    if let Some(x) = parse_number(token, decimal_comma) {
+        return Some(Value::Number(x));
+    }
+    flag_token(token).map(Value::Flag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_boms_and_fallback() {
+        assert_eq!(decode(b"\xEF\xBB\xBFa,b").unwrap().0, "a,b");
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("A1".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(
+            decode(&utf16).unwrap(),
+            ("A1".to_owned(), TextEncoding::Utf16Le)
+        );
+        assert_eq!(
+            decode(b"caf\xe9").unwrap(),
+            ("café".to_owned(), TextEncoding::Windows1252)
+        );
+        assert!(decode(b"A\0B\0").is_none());
+    }
+
+    #[test]
+    fn sniffs_delimiters_over_many_lines() {
+        let text = "title, with comma\nx;1;2;3\nA;1,5;2,5;3\nB;1;2;3";
+        assert_eq!(sniff_delimiter(&lines(text)), Some(b';'));
+        assert_eq!(sniff_delimiter(&lines("a\tb\tc\n1\t2\t3")), Some(b'\t'));
+        assert_eq!(sniff_delimiter(&lines("abc\ndef")), None);
+    }
+
+    #[test]
+    fn values_and_flags() {
+        assert_eq!(parse_value("0,25", true), Some(Value::Number(0.25)));
+        assert_eq!(parse_value(" 1.5E-01 ", false), Some(Value::Number(0.15)));
+        assert_eq!(
+            parse_value("OVRFLW", false),
+            Some(Value::Flag(Flag::Overflow))
+        );
+        assert_eq!(
+            parse_value("?????", false),
+            Some(Value::Flag(Flag::CalcFailed))
+        );
+        assert_eq!(
+            parse_value("<0.000", false),
+            Some(Value::Flag(Flag::OutOfRangeLow))
+        );
+        assert_eq!(
+            parse_value(">4.000", false),
+            Some(Value::Flag(Flag::OutOfRangeHigh))
+        );
+        assert_eq!(parse_value("", false), Some(Value::Flag(Flag::Empty)));
+        assert_eq!(parse_value("abc", false), None);
+        assert_eq!(parse_number("inf", false), None);
+        assert_eq!(split_fields("\"a,b\",c", b','), vec!["a,b", "c"]);
+    }
+}

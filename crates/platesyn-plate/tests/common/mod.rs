@@ -1,0 +1,53 @@
+//! Helpers shared by the fixture-driven tests: locating `../shared/ref` and loading the
+//! expected well tables in `../shared/ref/plates/expected/`.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// `../shared/ref` beside the project root, if present. When it is missing: panics under
+/// `CI=true`, else prints "skipped: no ../shared" and returns `None`.
+pub fn shared_ref() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref");
+    if p.is_dir() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but ../shared/ref is missing at {}",
+        p.display()
+    );
+    eprintln!("skipped: no ../shared");
+    None
+}
+
+/// One row of an `expected/*.expected.csv` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedRow {
+    /// Plate id.
+    pub plate: String,
+    /// Well, unpadded (`A1`).
+    pub well: String,
+    /// Wavelength in nm as text, or empty.
+    pub read: String,
+    /// The number, when not flagged.
+    pub value: Option<f64>,
+    /// The flag text from the reference, or empty.
+    pub flag: String,
+}
+
+/// Load an expected table.
+pub fn load_expected(path: &std::path::Path) -> Vec<ExpectedRow> {
+    let mut rdr = csv::Reader::from_path(path).expect("expected table readable");
+    rdr.records()
+        .map(|r| {
+            let r = r.expect("expected row");
+            ExpectedRow {
+                plate: r[0].to_owned(),
+                well: r[1].to_owned(),
+                read: r[2].to_owned(),
+                value: r[3].parse().ok(),
+                flag: r[4].to_owned(),
+            }
+        })
+        .collect()
+}
