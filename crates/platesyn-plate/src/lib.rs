@@ -19,5 +19,6 @@ pub use model::{Flag, Metadata, Plate, PlateFile, Read, SourceFormat, Value};
 pub use well::{PlateFormat, WellId};
 pub mod formats;
 pub mod text;
+pub mod write;
 
 pub use formats::{read_bytes, read_path};
