@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 a file could not be read or something was itemized as an error,
 //! 2 usage error.
 
+mod fsutil;
 mod simulate;
 
 use std::path::PathBuf;
