@@ -144,7 +144,8 @@ fn parse_step_sheet(
                     .find(|f| usize::from(f.rows) == n_rows && f.cols == max_col)
                     .or_else(|| PlateFormat::smallest_holding(n_rows as u16, max_col))
                     .unwrap_or(PlateFormat::W1536);
-                let label = if wavelength.is_some() {
+                let nm_digits = wavelength_text.trim_end_matches("nm").trim();
+                let label = if wavelength.is_some() && !step.ends_with(nm_digits) {
                     format!("{step} {wavelength_text}")
                 } else {
                     step.clone()
