@@ -161,6 +161,7 @@ fn check_spots(name: &str, plates: &[platesyn_plate::Plate]) -> usize {
             4
         }
         "multiskan_spectrum_1500.txt" => {
+            assert_eq!(p.metadata["kinetic"], "62 time points");
             // 2 wavelengths x 31 iterations; rows A-F, columns 1-10 read, G-H blank
             assert_eq!(
                 (p.id.as_str(), p.format, p.reads.len()),
@@ -209,6 +210,7 @@ fn check_spots(name: &str, plates: &[platesyn_plate::Plate]) -> usize {
         "Multiskan_Sky.xlsx" => {
             // 7 wells (A2..G2) x 101 readings at 340 nm
             assert_eq!(p.reads.len(), 101);
+            assert_eq!(p.metadata["kinetic"], "101 time points");
             assert!(p.reads.iter().all(|r| r.wavelength_nm == Some(340.0)));
             assert!(
                 p.reads
@@ -244,6 +246,7 @@ fn check_spots(name: &str, plates: &[platesyn_plate::Plate]) -> usize {
         "tekan_spark.xlsx" => {
             // sheet `Result sheet`: kinetic, 61 cycles at 420 nm, plate area A1-B12;C1-C9;D1-D12
             assert_eq!(p.reads.len(), 61);
+            assert_eq!(p.metadata["kinetic"], "61 time points");
             assert_eq!(p.format, PlateFormat::W96);
             assert!(p.reads.iter().all(|r| r.wavelength_nm == Some(420.0)));
             assert!(

@@ -104,6 +104,7 @@ fn icontrol_endpoint_grid_and_kinetic_table() {
     // 1 endpoint grid (Label: Abs600_Copy1) + 632 measured kinetic cycles (Label: Abs600;
     // the header announces cycle 633 at XJ64 but its column is empty: the run stopped)
     assert_eq!(p.reads.len(), 1 + 632);
+    assert_eq!(p.metadata["kinetic"], "632 time points");
     let end = &p.reads[0];
     assert_eq!(
         (end.label.as_str(), end.wavelength_nm),

@@ -151,6 +151,12 @@ fn parse_sky(file: &str, wb: &Workbook) -> Result<Vec<Plate>, PlateError> {
     if !date.is_empty() {
         plate.metadata.insert("date".to_owned(), date);
     }
+    if kinetic {
+        let n = plate.reads.len();
+        plate
+            .metadata
+            .insert("kinetic".to_owned(), format!("{n} time points"));
+    }
     Ok(vec![plate])
 }
 
@@ -183,7 +189,7 @@ fn parse_spectrum_text(file: &str, t: &str) -> Result<Vec<Plate>, PlateError> {
             let (p, w) = rest.split_once("- Wavelength:").ok_or_else(|| {
                 PlateError::parse(file, Some(i + 1), "expected `Plate:<p> - Wavelength:<nm>`")
             })?;
-            plate = p.trim().to_owned();
+            p.trim().clone_into(&mut plate);
             wavelength = Some(text::parse_number(w, false).ok_or_else(|| {
                 PlateError::parse(
                     file,
@@ -281,16 +287,27 @@ fn parse_spectrum_text(file: &str, t: &str) -> Result<Vec<Plate>, PlateError> {
                 }
             }
         }
-        let plate = if let Some(i) = plates.iter().position(|p| p.id == b.plate) {
-            &mut plates[i]
+        let i = if let Some(i) = plates.iter().position(|p| p.id == b.plate) {
+            i
         } else {
             let mut p = Plate::new(b.plate.clone(), format);
             p.metadata
                 .insert("reader".to_owned(), "Thermo Multiskan Spectrum".to_owned());
             plates.push(p);
-            plates.last_mut().expect("just pushed")
+            plates.len() - 1
         };
-        plate.reads.push(read);
+        plates[i].reads.push(read);
+    }
+    for p in &mut plates {
+        let n = p
+            .reads
+            .iter()
+            .filter(|r| r.label.contains(" iteration "))
+            .count();
+        if n > 0 {
+            p.metadata
+                .insert("kinetic".to_owned(), format!("{n} time points"));
+        }
     }
     Ok(plates)
 }

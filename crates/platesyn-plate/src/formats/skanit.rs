@@ -100,7 +100,7 @@ fn parse_step_sheet(
         let a = sheet.text_at(r, 0);
         if let Some(w) = a.strip_prefix("Wavelength:") {
             let w = w.trim();
-            wavelength_text = w.to_owned();
+            w.clone_into(&mut wavelength_text);
             let nm = crate::text::parse_number(w.trim_end_matches("nm"), false);
             // luminescence steps say `Wavelength: 0 nm`: no wavelength
             wavelength = nm.filter(|&x| x > 0.0);
@@ -162,15 +162,15 @@ fn parse_step_sheet(
                         }
                     }
                 }
-                let plate = match plates.iter_mut().position(|p| p.id == name) {
-                    Some(i) => &mut plates[i],
-                    None => {
-                        let mut p = Plate::new(name.clone(), format);
-                        p.metadata.insert("sheet".to_owned(), sheet.name.clone());
-                        plates.push(p);
-                        plates.last_mut().expect("just pushed")
-                    }
+                let i = if let Some(i) = plates.iter().position(|p| p.id == name) {
+                    i
+                } else {
+                    let mut p = Plate::new(name.clone(), format);
+                    p.metadata.insert("sheet".to_owned(), sheet.name.clone());
+                    plates.push(p);
+                    plates.len() - 1
                 };
+                let plate = &mut plates[i];
                 if plate.format != format {
                     return Err(super::sheet::sheet_error(
                         file,

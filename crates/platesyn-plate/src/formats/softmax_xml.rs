@@ -314,13 +314,12 @@ fn unescape(s: &str) -> String {
                 .or_else(|| ent.strip_prefix('#').and_then(|d| d.parse().ok()))
                 .and_then(char::from_u32),
         };
-        match ch {
-            Some(c) => out.push(c),
-            None => {
-                out.push('&');
-                out.push_str(ent);
-                out.push(';');
-            }
+        if let Some(c) = ch {
+            out.push(c);
+        } else {
+            out.push('&');
+            out.push_str(ent);
+            out.push(';');
         }
         rest = &after[semi + 1..];
     }

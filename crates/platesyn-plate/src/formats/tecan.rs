@@ -80,6 +80,7 @@ fn parse_icontrol_sheet(
     let mut pending_label: Option<String> = None;
     let mut plate_text = String::new();
     let mut reads: Vec<PendingRead> = Vec::new();
+    let mut n_kinetic = 0;
     let mut r = 0;
     while r < sheet.rows.len() {
         let a = sheet.text_at(r, 0);
@@ -99,7 +100,7 @@ fn parse_icontrol_sheet(
             }
         } else if let Some(l) = a.strip_prefix("Label:") {
             // i-control: a new labelled measurement; its wavelength row follows.
-            label = l.trim().to_owned();
+            l.trim().clone_into(&mut label);
             wavelength = None;
         } else if a == "Name" && sheet.text_at(r, 1).starts_with("Label") {
             pending_label = Some(sheet.text_at(r, 1));
@@ -116,6 +117,7 @@ fn parse_icontrol_sheet(
             }
         } else if a == "Cycle Nr." {
             let (mut found, next) = kinetic_table(file, sheet, r, &label, wavelength)?;
+            n_kinetic += found.len();
             reads.append(&mut found);
             r = next;
             continue;
@@ -148,6 +150,11 @@ fn parse_icontrol_sheet(
     plate
         .metadata
         .insert("sheet".to_owned(), sheet.name.clone());
+    if n_kinetic > 0 {
+        plate
+            .metadata
+            .insert("kinetic".to_owned(), format!("{n_kinetic} time points"));
+    }
     for p in reads {
         plate.reads.push(place(file, &sheet.name, format, p)?);
     }
