@@ -299,3 +299,34 @@ fn softmax_xml_crystal_violet() {
         "1 plate, 1 read, 96 values, 4 spot values matched",
     );
 }
+
+/// None of this branch's detectors may claim another vendor's reference file (they are read
+/// by other modules; a false claim here would shadow them in the dispatcher).
+#[test]
+fn other_vendors_files_are_not_claimed() {
+    let Some(root) = common::shared_ref() else { return };
+    let mut checked = 0;
+    for folder in [
+        "bmg_mars_allotropy",
+        "bmg_smartcontrol_allotropy",
+        "envision_allotropy",
+        "gen5_allotropy",
+        "kaleido_allotropy",
+        "softmax_allotropy",
+        "plater",
+        "wellmap",
+    ] {
+        let dir = root.join("plates").join(folder);
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries {
+            let path = e.expect("entry").path();
+            let source = path.display().to_string();
+            let b = bytes(&path);
+            let Ok(input) = Input::new(&source, &b) else { continue };
+            assert!(!claimed_here(&input), "{source} claimed by a Tecan/SkanIt/Multiskan/XML detector");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} files checked");
+    println!("tally: other vendors' reference files: {checked} checked, none claimed here");
+}
