@@ -304,7 +304,9 @@ fn softmax_xml_crystal_violet() {
 /// by other modules; a false claim here would shadow them in the dispatcher).
 #[test]
 fn other_vendors_files_are_not_claimed() {
-    let Some(root) = common::shared_ref() else { return };
+    let Some(root) = common::shared_ref() else {
+        return;
+    };
     let mut checked = 0;
     for folder in [
         "bmg_mars_allotropy",
@@ -317,13 +319,20 @@ fn other_vendors_files_are_not_claimed() {
         "wellmap",
     ] {
         let dir = root.join("plates").join(folder);
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries {
             let path = e.expect("entry").path();
             let source = path.display().to_string();
             let b = bytes(&path);
-            let Ok(input) = Input::new(&source, &b) else { continue };
-            assert!(!claimed_here(&input), "{source} claimed by a Tecan/SkanIt/Multiskan/XML detector");
+            let Ok(input) = Input::new(&source, &b) else {
+                continue;
+            };
+            assert!(
+                !claimed_here(&input),
+                "{source} claimed by a Tecan/SkanIt/Multiskan/XML detector"
+            );
             checked += 1;
         }
     }

@@ -819,4 +819,43 @@ mod tests {
         );
         assert!(err.contains("\"oops\""), "{err}");
     }
+    #[test]
+    fn magellan_long_table_flags_and_errors() {
+        let rows = vec![
+            vec![t("Well positions"), t("Raw data"), t("Plate")],
+            vec![t("A1"), Cell::Number(0.1), t("P1")],
+            vec![t("A2"), t("OVER"), Cell::Empty],
+            vec![t("A3"), Cell::Empty, Cell::Empty],
+            vec![t("Measurement wavelength: 450 nm")],
+            vec![t("Plate definition file: GRE96ft.pdf")],
+        ];
+        let s = sheet(rows);
+        let meta = MagellanMeta::collect(&s);
+        let p = magellan_long("m.xlsx", &s, 0, 0, &meta).unwrap();
+        assert_eq!((p.id.as_str(), p.format), ("P1", PlateFormat::W96));
+        let r = &p.reads[0];
+        assert_eq!(
+            (r.label.as_str(), r.wavelength_nm),
+            ("Raw data", Some(450.0))
+        );
+        assert_eq!(p.value(r, WellId::new(0, 0)), Some(Value::Number(0.1)));
+        assert_eq!(
+            p.value(r, WellId::new(0, 1)),
+            Some(Value::Flag(Flag::Overflow))
+        );
+        assert_eq!(
+            p.value(r, WellId::new(0, 2)),
+            Some(Value::Flag(Flag::Empty))
+        );
+        assert_eq!(p.value(r, WellId::new(0, 3)), None);
+        let mut bad = s.clone();
+        bad.rows[2][1] = t("Invalid");
+        let err = magellan_long("m.xlsx", &bad, 0, 0, &meta)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("m.xlsx [sheet Sheet0], line 3, well A2"),
+            "{err}"
+        );
+    }
 }
