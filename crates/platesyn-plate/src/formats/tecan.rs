@@ -180,11 +180,13 @@ fn corner_grid(
             "`<>` corner cell without column numbers 1, 2, ... to its right",
         ));
     }
+    // a partial grid may start below row A / right of column 1; rows must be consecutive
     let mut values = Vec::new();
     let mut rr = r + 1;
-    let mut n_rows: u16 = 0;
+    let first_row = crate::well::row_from_label(&sheet.text_at(rr, c)).unwrap_or(0);
+    let mut next_row: u16 = first_row;
     while let Some(row) = crate::well::row_from_label(&sheet.text_at(rr, c)) {
-        if row != n_rows {
+        if row != next_row {
             break;
         }
         for (k, &col) in cols.iter().enumerate() {
@@ -193,14 +195,19 @@ fn corner_grid(
                 .map_err(|t| bad_value(file, sheet, rr, well, &t))?;
             values.push((well, v));
         }
-        n_rows += 1;
+        next_row += 1;
         rr += 1;
     }
     let max_col = cols.iter().copied().max().unwrap_or(0);
-    let grid_format = PlateFormat::STANDARD
-        .into_iter()
-        .find(|f| f.rows == n_rows && f.cols == max_col)
-        .or_else(|| PlateFormat::smallest_holding(n_rows, max_col));
+    // a full grid (A..., 1...) states the plate; a partial one only bounds it
+    let grid_format = if first_row == 0 && cols[0] == 1 {
+        PlateFormat::STANDARD
+            .into_iter()
+            .find(|f| f.rows == next_row && f.cols == max_col)
+            .or_else(|| PlateFormat::smallest_holding(next_row, max_col))
+    } else {
+        None
+    };
     let label = if label.is_empty() {
         "Label 1".to_owned()
     } else {
@@ -653,13 +660,17 @@ pub(crate) fn header_numbers(sheet: &Sheet, r: usize, c0: usize) -> Vec<u16> {
     counting_numbers(sheet, r, c0, 48)
 }
 
-/// Whole numbers `1..=max` from `(r, c0)` rightwards, each one more than the last.
+/// Whole numbers in `1..=max` from `(r, c0)` rightwards, each one more than the last (the
+/// first may be any, for grids of part of a plate).
 fn counting_numbers(sheet: &Sheet, r: usize, c0: usize, max: u16) -> Vec<u16> {
     let mut out: Vec<u16> = Vec::new();
     let mut c = c0;
     while let Some(x) = crate::text::parse_number(&sheet.text_at(r, c), false) {
-        let next = out.last().map_or(1.0, |&l| f64::from(l) + 1.0);
-        if x != next || x > f64::from(max) {
+        let ok = match out.last() {
+            Some(&l) => x == f64::from(l) + 1.0,
+            None => x >= 1.0 && x.fract() == 0.0,
+        };
+        if !ok || x > f64::from(max) {
             break;
         }
         out.push(x as u16);
@@ -857,5 +868,27 @@ mod tests {
             err.contains("m.xlsx [sheet Sheet0], line 3, well A2"),
             "{err}"
         );
+    }
+    #[test]
+    fn partial_corner_grid_keeps_positions() {
+        let rows = vec![
+            vec![t("<>"), Cell::Number(3.0), Cell::Number(4.0)],
+            vec![t("B"), Cell::Number(0.1), Cell::Number(0.2)],
+            vec![t("C"), Cell::Number(0.3), t("Masked")],
+        ];
+        let p = parse_icontrol_sheet("f.xlsx", &sheet(rows), 1)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.format, PlateFormat::W96);
+        let r = &p.reads[0];
+        assert_eq!(
+            p.value(r, WellId::parse("B3").unwrap()),
+            Some(Value::Number(0.1))
+        );
+        assert_eq!(
+            p.value(r, WellId::parse("C4").unwrap()),
+            Some(Value::Flag(Flag::Masked))
+        );
+        assert_eq!(r.values.iter().flatten().count(), 4);
     }
 }
