@@ -15,6 +15,7 @@ pub mod multiskan;
 pub mod sheet;
 pub mod skanit;
 pub mod softmax;
+pub mod softmax_xml;
 pub mod tecan;
 
 /// A file's content as every parser sees it: decoded once, or loaded once as a workbook.

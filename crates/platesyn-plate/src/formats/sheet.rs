@@ -98,3 +98,60 @@ fn convert(d: &Data) -> Cell {
         other => Cell::Text(other.to_string()),
     }
 }
+
+/// A blank cell, returned for positions outside a sheet.
+static BLANK: Cell = Cell::Empty;
+
+impl Sheet {
+    /// The cell at 0-based `(row, col)`; an empty cell outside the sheet.
+    pub fn cell(&self, row: usize, col: usize) -> &Cell {
+        self.rows
+            .get(row)
+            .and_then(|r| r.get(col))
+            .unwrap_or(&BLANK)
+    }
+
+    /// The trimmed text of the cell at 0-based `(row, col)` (numbers written the shortest way).
+    pub fn text_at(&self, row: usize, col: usize) -> String {
+        self.cell(row, col).text().trim().to_owned()
+    }
+}
+
+/// A data cell as a well value: a number (also numbers stored as text), or the flag a
+/// special token stands for (`OVER`, `NaN`, `Masked`, `<0.000`...). Blank cells give
+/// `Ok(None)` (the caller decides whether blank means "not covered" or [`Flag::Empty`]);
+/// any other text gives `Err(text)` for the caller to report with file, sheet, row and well.
+///
+/// [`Flag::Empty`]: crate::model::Flag::Empty
+pub fn cell_value(cell: &Cell) -> Result<Option<crate::model::Value>, String> {
+    use crate::model::Value;
+    match cell {
+        Cell::Empty => Ok(None),
+        Cell::Number(x) if x.is_finite() => Ok(Some(Value::Number(*x))),
+        Cell::Number(x) => Err(x.to_string()),
+        Cell::Text(s) if s.trim().is_empty() => Ok(None),
+        Cell::Text(s) => crate::text::parse_value(s, false)
+            .map(Some)
+            .ok_or_else(|| s.trim().to_owned()),
+    }
+}
+
+/// A parse error located in a worksheet: `row0` is the 0-based row index (reported 1-based,
+/// as the spreadsheet shows it).
+pub fn sheet_error(
+    file: &str,
+    sheet: &str,
+    row0: Option<usize>,
+    well: Option<String>,
+    message: impl Into<String>,
+) -> PlateError {
+    PlateError::Parse {
+        at: crate::error::ErrorLocation {
+            file: file.to_owned(),
+            line: row0.map(|r| r + 1),
+            well,
+            sheet: Some(sheet.to_owned()),
+        },
+        message: message.into(),
+    }
+}
