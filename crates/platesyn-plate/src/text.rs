@@ -209,7 +209,11 @@ pub const VENDOR_MARKERS: [&str; 12] = [
 
 /// Whether `text` carries a vendor marker (see [`VENDOR_MARKERS`]) in its first 64 KiB.
 pub fn has_vendor_marker(text: &str) -> bool {
-    let head: String = text.chars().take(65_536).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(65_536)
+        .collect::<String>()
+        .to_ascii_lowercase();
     VENDOR_MARKERS.iter().any(|m| head.contains(m))
 }
 

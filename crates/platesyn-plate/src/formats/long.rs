@@ -105,7 +105,8 @@ fn cell(cells: &[String], i: usize) -> &str {
 fn well_of(cols: &Columns, cells: &[String]) -> Result<WellId, String> {
     if let Some(w) = cols.well {
         let t = cell(cells, w);
-        return WellId::parse(t).ok_or_else(|| format!("`{t}` is not a well (expected A1, A01, ...)"));
+        return WellId::parse(t)
+            .ok_or_else(|| format!("`{t}` is not a well (expected A1, A01, ...)"));
     }
     let (r, c) = (
         cell(cells, cols.row.unwrap_or(0)),
@@ -269,7 +270,8 @@ mod tests {
 
     #[test]
     fn plates_reads_and_values() {
-        let text = "Plate;Well;Read;Value\r\nP1;A1;450;0,5\r\nP1;B02;450;OVRFLW\r\nP2;P24;600;1,25\r\n";
+        let text =
+            "Plate;Well;Read;Value\r\nP1;A1;450;0,5\r\nP1;B02;450;OVRFLW\r\nP2;P24;600;1,25\r\n";
         let input = Input::new("l.csv", text.as_bytes()).unwrap();
         assert!(detect(&input));
         let plates = parse(&input).unwrap();
