@@ -51,3 +51,8 @@ pub fn load_expected(path: &std::path::Path) -> Vec<ExpectedRow> {
         })
         .collect()
 }
+
+/// The crate's own fixtures directory.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
