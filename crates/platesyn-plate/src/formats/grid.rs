@@ -46,7 +46,11 @@ pub fn table_rows(input: &Input<'_>) -> Result<(Vec<TableRow>, bool), PlateError
     }
     let text = input.text()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let lines = text::lines(text);
+    let mut lines = text::lines(text);
+    // the newline ending the last line does not start a line of its own
+    if lines.len() > 1 && lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
     let delim = text::sniff_delimiter(&lines).unwrap_or(b',');
     let rows = lines
         .iter()
@@ -257,24 +261,21 @@ fn parse_one(source: &str, rows: &[TableRow], i: &mut usize) -> Result<Grid, Pla
         let label = row[0].trim();
         match text_row(label) {
             Some(k) if k == r => {}
-            Some(k) if k >= format.rows => {
-                return Err(PlateError::parse(
-                    source,
-                    Some(*line),
-                    format!(
-                        "row {} is outside the plate: {}",
+            _ if parse_header(row).is_some() => return Err(truncated(Some(*line))),
+            other => {
+                let outside = match other {
+                    Some(k) if k >= format.rows => format!(
+                        "; row {} is outside the plate: {}",
                         label.to_ascii_uppercase(),
                         plate_rows_text(format)
                     ),
-                ));
-            }
-            _ if parse_header(row).is_some() => return Err(truncated(Some(*line))),
-            _ => {
+                    _ => String::new(),
+                };
                 return Err(PlateError::parse(
                     source,
                     Some(*line),
                     format!(
-                        "expected row label {want} (or {}) in grid `{name}`, found `{label}`",
+                        "expected row label {want} (or {}) in grid `{name}`, found `{label}`{outside}",
                         want.to_ascii_lowercase()
                     ),
                 ));
@@ -372,9 +373,9 @@ pub fn unique_names(grids: &[Grid]) -> Vec<String> {
     out
 }
 
-/// Whether the content looks like plate-shaped grid(s): the first non-blank row is a grid
-/// header with a standard column count and the next non-blank row is labelled `A`, and the
-/// text carries no vendor marker.
+/// Whether the content looks like plate-shaped grid(s): the first non-blank row numbers at
+/// least 3 columns `1,2,...,N` after a name cell (or without one), and the text carries no
+/// vendor marker. Malformed grids are then reported by [`parse`].
 pub fn detect(input: &Input<'_>) -> bool {
     if input.text.as_deref().is_some_and(text::has_vendor_marker) {
         return false;
@@ -386,13 +387,12 @@ pub fn detect(input: &Input<'_>) -> bool {
     let Some((_, header)) = non_blank.next() else {
         return false;
     };
-    let Some((_, ncols)) = parse_header(header) else {
-        return false;
-    };
-    STANDARD_COLS.contains(&ncols)
-        && non_blank
-            .next()
-            .is_some_and(|(_, r)| r[0].trim().eq_ignore_ascii_case("a"))
+    // `name,1,2,...,N`, or `1,2,...,N` (a grid missing its name cell and row labels, which
+    // parse() then reports); N >= 3 consecutive column numbers is a strong enough signal.
+    let mut with_name = vec![String::new()];
+    with_name.extend(header.iter().cloned());
+    let numbered = parse_header(header).or_else(|| parse_header(&with_name));
+    numbered.is_some_and(|(_, ncols)| ncols >= 3)
 }
 
 /// Parse plate-shaped grid(s) into one plate with one read per grid.

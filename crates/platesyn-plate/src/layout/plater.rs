@@ -18,7 +18,7 @@ pub fn parse(source: &str, text_in: &str) -> Result<Layout, PlateError> {
     let lines = text::lines(text_in);
     let delim = text::sniff_delimiter(&lines).unwrap_or(b',');
     // a trailing newline is not a blank line of its own
-    let n = if lines.last().is_some_and(|l| l.is_empty()) {
+    let n = if lines.len() > 1 && lines.last().is_some_and(|l| l.is_empty()) {
         lines.len() - 1
     } else {
         lines.len()
