@@ -34,7 +34,13 @@ const MALFORMED: [(&str, &str, usize, usize, bool); 9] = [
     ("incorrectRowLabels", "expected row label A", 2, 2, true),
     ("missingBottomRow", "truncated grid", 8, 16, true),
     ("missingMiddleRow", "truncated grid", 5, 7, true),
-    ("missingRightColumn", "columns; a plate-shaped grid needs", 1, 1, true),
+    (
+        "missingRightColumn",
+        "columns; a plate-shaped grid needs",
+        1,
+        1,
+        true,
+    ),
     ("missingRowLabels", "no row labels", 1, 1, true),
     ("oneExtraColumn", "header numbers only", 2, 2, true),
     ("oneExtraRow", "is outside the plate", 10, 18, true),
@@ -49,7 +55,10 @@ fn padded(w: WellId) -> String {
 
 fn value(layout: &Layout, well: &str, key: &str) -> Option<String> {
     let w = WellId::parse(well).unwrap();
-    layout.plates[0].wells.get(&w).and_then(|i| i.fields().get(key).cloned())
+    layout.plates[0]
+        .wells
+        .get(&w)
+        .and_then(|i| i.fields().get(key).cloned())
 }
 
 #[test]
@@ -70,7 +79,10 @@ fn valid_plater_layouts() {
             // grids holding well ids hold each well's own id
             for (w, info) in &p.wells {
                 for (k, v) in info.fields() {
-                    if v.len() == 3 && v.as_bytes()[0].is_ascii_uppercase() && v[1..].bytes().all(|b| b.is_ascii_digit()) {
+                    if v.len() == 3
+                        && v.as_bytes()[0].is_ascii_uppercase()
+                        && v[1..].bytes().all(|b| b.is_ascii_digit())
+                    {
                         assert_eq!(v, padded(*w), "{size}__{stem} {k}");
                     }
                 }
@@ -113,12 +125,23 @@ fn plater_examples() {
         assert_eq!(l.plates[0].format.well_count(), 96, "{name}");
         assert_eq!(value(&l, "A1", "Drug").as_deref(), Some("A"), "{name}");
         assert_eq!(value(&l, "E1", "Drug").as_deref(), Some("B"), "{name}");
-        assert_eq!(value(&l, "A1", "Concentration").as_deref(), Some("100"), "{name}");
-        assert_eq!(value(&l, "A11", "Concentration").as_deref(), Some("0.00001024"), "{name}");
+        assert_eq!(
+            value(&l, "A1", "Concentration").as_deref(),
+            Some("100"),
+            "{name}"
+        );
+        assert_eq!(
+            value(&l, "A11", "Concentration").as_deref(),
+            Some("0.00001024"),
+            "{name}"
+        );
     }
     let l = Layout::from_path(&dir.join("example-1.csv")).unwrap();
     assert_eq!(l.plates[0].wells.len(), 96);
-    assert_eq!(value(&l, "B1", "Bacteria").as_deref(), Some("S. enterocolitis"));
+    assert_eq!(
+        value(&l, "B1", "Bacteria").as_deref(),
+        Some("S. enterocolitis")
+    );
     // example-2-part-A is plater's long data table (Wells,Killing): a long well table
     let f = read_path(&dir.join("example-2-part-A.csv"), None).unwrap();
     assert_eq!(f.format, SourceFormat::Long);
@@ -128,10 +151,12 @@ fn plater_examples() {
     assert_eq!(covered, 96);
     let a1 = p.value(&p.reads[0], WellId::parse("A1").unwrap()).unwrap();
     assert_eq!(a1.number(), Some(98.0));
-    assert!(Layout::from_path(&dir.join("example-2-part-A.csv"))
-        .unwrap_err()
-        .to_string()
-        .contains("expected a grid header"));
+    assert!(
+        Layout::from_path(&dir.join("example-2-part-A.csv"))
+            .unwrap_err()
+            .to_string()
+            .contains("expected a grid header")
+    );
 }
 
 fn check_error(path: &Path, msg: &str, part: &str, line: usize) {

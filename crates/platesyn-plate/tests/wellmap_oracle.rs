@@ -20,7 +20,10 @@ fn oracle(name: &str) -> Table {
         .map(|r| {
             let r = r.expect("oracle row");
             let plate = if r[0].is_empty() { "1" } else { &r[0] };
-            ((plate.to_owned(), r[1].to_owned(), r[2].to_owned()), r[3].to_owned())
+            (
+                (plate.to_owned(), r[1].to_owned(), r[2].to_owned()),
+                r[3].to_owned(),
+            )
         })
         .collect()
 }
@@ -69,7 +72,11 @@ fn every_supported_wellmap_layout_matches_the_oracle() {
         let got_keys: Vec<_> = got.keys().collect();
         assert_eq!(got_keys, want_keys, "{name}: wells/keys differ");
         for (k, v) in &want {
-            assert!(same(&got[k], v), "{name} {k:?}: ours {} vs wellmap {v}", got[k]);
+            assert!(
+                same(&got[k], v),
+                "{name} {k:?}: ours {} vs wellmap {v}",
+                got[k]
+            );
         }
         total += want.len();
     }
@@ -107,9 +114,15 @@ fn unsupported_wellmap_features_fail_clearly() {
         ("well_groups_2.toml", "[irow]"),
     ] {
         let err = Layout::from_path(&dir.join(name)).unwrap_err();
-        assert!(matches!(err, PlateError::Unsupported { .. }), "{name}: {err}");
+        assert!(
+            matches!(err, PlateError::Unsupported { .. }),
+            "{name}: {err}"
+        );
         let msg = err.to_string();
-        assert!(msg.contains(name) && msg.contains(feature) && msg.contains("not support"), "{msg}");
+        assert!(
+            msg.contains(name) && msg.contains(feature) && msg.contains("not support"),
+            "{msg}"
+        );
     }
 }
 
@@ -118,7 +131,12 @@ fn shared_wellmap_layouts_equal_the_fixture_copies() {
     let Some(shared) = common::shared_ref() else {
         return;
     };
-    for name in ["beta_gal_assay", "qpcr_timecourse", "penicillin_resistance", "std_curve"] {
+    for name in [
+        "beta_gal_assay",
+        "qpcr_timecourse",
+        "penicillin_resistance",
+        "std_curve",
+    ] {
         let a = std::fs::read(shared.join(format!("plates/wellmap/{name}.toml"))).unwrap();
         let b = std::fs::read(common::fixtures().join(format!("wellmap/{name}.toml"))).unwrap();
         assert_eq!(a, b, "{name}");

@@ -309,12 +309,24 @@ fn collect(
                 let section = sec(&format!("block.{size}.{pat}"));
                 let params = params_of(ctx, v, &section)?;
                 for top_left in pattern::wells(pat).map_err(|m| ctx.err(&section, None, m))? {
-                    let mut wells = Vec::with_capacity(usize::from(w * h));
+                    // the far corner must be on the plate (checked before any arithmetic)
+                    let far_row = u32::from(top_left.row) + u32::from(h) - 1;
+                    let far_col = u32::from(top_left.col) + u32::from(w) - 1;
+                    if far_row >= u32::from(ctx.limit.rows) || far_col >= u32::from(ctx.limit.cols)
+                    {
+                        return Err(ctx.err(
+                            &section,
+                            Some(top_left),
+                            format!(
+                                "a {w}x{h} block at {top_left} reaches beyond the {} plate",
+                                ctx.limit
+                            ),
+                        ));
+                    }
+                    let mut wells = Vec::with_capacity(usize::from(w) * usize::from(h));
                     for di in 0..h {
                         for dj in 0..w {
-                            let well = WellId::new(top_left.row + di, top_left.col + dj);
-                            ctx.check_on_plate(&section, well)?;
-                            wells.push(well);
+                            wells.push(WellId::new(top_left.row + di, top_left.col + dj));
                         }
                     }
                     let order = s.blocks.len();
@@ -802,7 +814,8 @@ pub fn parse(source: &str, text: &str) -> Result<Layout, PlateError> {
     let doc: Table = text.parse().map_err(|e: toml::de::Error| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            .and_then(|s| text.get(..s.start))
+            .map(|t| t.matches('\n').count() + 1);
         PlateError::parse(source, line, format!("not valid TOML: {}", e.message()))
     })?;
     let meta = match doc.get("meta") {
