@@ -41,7 +41,11 @@ fn combination_example_resolves() {
     assert_eq!(p.format, PlateFormat::W96);
     assert!(p.format_explicit);
     assert_eq!(p.wells.len(), 96);
-    assert!(p.paths[0].ends_with("docs/hct116_doxo_olap.txt"), "{:?}", p.paths);
+    assert!(
+        p.paths[0].ends_with("docs/hct116_doxo_olap.txt"),
+        "{:?}",
+        p.paths
+    );
     let b2 = &p.wells[&w("B2")];
     assert_eq!(b2.drug_a.as_deref(), Some("Doxorubicin"));
     assert_eq!(b2.drug_b.as_deref(), Some("Olaparib"));
@@ -64,14 +68,21 @@ fn combination_example_resolves() {
     for r in ["B", "C", "D", "E", "F", "G"] {
         let c1 = &p.wells[&w(&format!("{r}1"))];
         assert_eq!(c1.role, Some(Role::Untreated));
-        assert_eq!((c1.conc_a, c1.conc_b, c1.drug_a.as_deref()), (None, None, None));
+        assert_eq!(
+            (c1.conc_a, c1.conc_b, c1.drug_a.as_deref()),
+            (None, None, None)
+        );
         assert_eq!(p.wells[&w(&format!("{r}12"))].role, Some(Role::Blank));
     }
     for c in 1..=12 {
         assert_eq!(p.wells[&w(&format!("A{c}"))].role, Some(Role::Empty));
         assert_eq!(p.wells[&w(&format!("H{c}"))].role, Some(Role::Empty));
     }
-    let samples = p.wells.values().filter(|i| i.effective_role() == Role::Sample).count();
+    let samples = p
+        .wells
+        .values()
+        .filter(|i| i.effective_role() == Role::Sample)
+        .count();
     assert_eq!(samples, 60);
 }
 
@@ -106,12 +117,16 @@ fn binding_the_example() {
     let err = bind(lp, &plate_with(PlateFormat::W384, &[]), None).unwrap_err();
     assert!(matches!(err, BindError::FormatMismatch { .. }));
     let msg = err.to_string();
-    assert!(msg.contains("96-well") && msg.contains("384-well") && msg.contains("P1"), "{msg}");
+    assert!(
+        msg.contains("96-well") && msg.contains("384-well") && msg.contains("P1"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn inferred_layouts_bind_to_any_plate_holding_them() {
-    let layout = Layout::from_toml_str("l.toml", "[row.A]\nrole='blank'\n[col.'1-3']\nx=1\n").unwrap();
+    let layout =
+        Layout::from_toml_str("l.toml", "[row.A]\nrole='blank'\n[col.'1-3']\nx=1\n").unwrap();
     let lp = &layout.plates[0];
     assert!(!lp.format_explicit);
     assert_eq!(lp.wells.len(), 3);

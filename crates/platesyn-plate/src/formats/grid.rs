@@ -404,6 +404,13 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
     let format = grids[0].format;
     let mut plate = Plate::new("1", format);
     for (grid, name) in grids.iter().zip(names) {
+        if grid.cells.iter().flatten().all(String::is_empty) {
+            return Err(PlateError::parse(
+                source,
+                Some(grid.header_line),
+                format!("grid `{name}` has no values: every cell is empty"),
+            ));
+        }
         let wavelength = text::wavelength_from_label(&name);
         let mut read = Read::new(name, wavelength, format);
         for well in format.wells() {
