@@ -3,6 +3,7 @@
 
 use platesyn_plate::{Layout, SourceFormat, read_bytes};
 use proptest::prelude::*;
+use std::fmt::Write as _;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
@@ -76,12 +77,12 @@ proptest! {
         let mut text = String::new();
         for (kind, pat, kvs) in sections {
             if kind == "expt" || kind == "meta" {
-                text.push_str(&format!("[{kind}]\n"));
+                writeln!(text, "[{kind}]").unwrap();
             } else {
-                text.push_str(&format!("[{kind}.'{pat}']\n"));
+                writeln!(text, "[{kind}.'{pat}']").unwrap();
             }
             for (k, v) in kvs {
-                text.push_str(&format!("{k} = {v}\n"));
+                writeln!(text, "{k} = {v}").unwrap();
             }
         }
         let _ = Layout::from_toml_str("fuzz.toml", &text);

@@ -438,13 +438,15 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
     use crate::model::{Flag, Value};
 
     fn grid96(name: &str, delim: &str, value: &str) -> String {
         let mut s = String::from(name);
         for c in 1..=12 {
-            s.push_str(&format!("{delim}{c}"));
+            write!(s, "{delim}{c}").unwrap();
         }
         s.push('\n');
         for r in 0..8u16 {
@@ -525,7 +527,7 @@ mod tests {
         for (cols, rows) in [(3u16, 2u16), (4, 3), (6, 4), (8, 6), (24, 16), (48, 32)] {
             let mut s = String::from("n");
             for c in 1..=cols {
-                s.push_str(&format!(",{c}"));
+                write!(s, ",{c}").unwrap();
             }
             s.push('\n');
             for r in 0..rows {

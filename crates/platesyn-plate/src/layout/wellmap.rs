@@ -13,6 +13,19 @@ use crate::well::{PlateFormat, WellId, row_label};
 /// Keys whose values must agree when two sections of the same precedence level name a well.
 const CONC_KEYS: [&str; 2] = ["conc_a", "conc_b"];
 
+/// Keys of a `[series.KEY]` table.
+const SERIES_KEYS: [&str; 9] = [
+    "top",
+    "factor",
+    "count",
+    "along",
+    "start",
+    "zero",
+    "ascending",
+    "span",
+    "name",
+];
+
 /// Top-level and per-plate tables wellmap interprets.
 const SPECIAL: [&str; 9] = [
     "meta", "expt", "plate", "row", "col", "block", "well", "irow", "icol",
@@ -467,24 +480,14 @@ fn expand_series(
             "expected a table: top, factor, count, along, start",
         ));
     };
-    const KNOWN: [&str; 9] = [
-        "top",
-        "factor",
-        "count",
-        "along",
-        "start",
-        "zero",
-        "ascending",
-        "span",
-        "name",
-    ];
-    if let Some(k) = t.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+
+    if let Some(k) = t.keys().find(|k| !SERIES_KEYS.contains(&k.as_str())) {
         return Err(ctx.err(
             section,
             None,
             format!(
                 "unknown series key `{k}` (expected one of {})",
-                KNOWN.join(", ")
+                SERIES_KEYS.join(", ")
             ),
         ));
     }
@@ -653,25 +656,25 @@ fn overlay(top: &Sections, plate: Sections) -> Sections {
         any_cols: top.any_cols || plate.any_cols,
         ..Sections::default()
     };
-    out.wells = top.wells.clone();
+    out.wells.clone_from(&top.wells);
     for (w, p) in plate.wells {
         out.wells.entry(w).or_default().extend(p);
     }
-    out.blocks = top.blocks.clone();
+    out.blocks.clone_from(&top.blocks);
     let n = out.blocks.len();
     out.blocks.extend(plate.blocks.into_iter().map(|mut b| {
         b.order += n;
         b
     }));
-    out.rows = top.rows.clone();
+    out.rows.clone_from(&top.rows);
     for (r, p) in plate.rows {
         out.rows.entry(r).or_default().extend(p);
     }
-    out.cols = top.cols.clone();
+    out.cols.clone_from(&top.cols);
     for (c, p) in plate.cols {
         out.cols.entry(c).or_default().extend(p);
     }
-    out.expt = top.expt.clone();
+    out.expt.clone_from(&top.expt);
     out.expt.extend(plate.expt);
     out
 }
