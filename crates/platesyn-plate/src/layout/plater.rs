@@ -74,3 +74,27 @@ pub fn parse(source: &str, text_in: &str) -> Result<Layout, PlateError> {
         ..Layout::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::Role;
+
+    #[test]
+    fn platesyn_keys_from_grids_with_semicolons_and_decimal_commas() {
+        let text = "Role;1;2;3\r\nA;untreated;sample;blank\r\nB;;sample;\r\n\r\nconc_a;1;2;3\r\nA;;0,5;\r\nB;;2,5;\r\n\r\nmedia;1;2;3\r\nA;RPMI;RPMI;RPMI\r\nB;;;\r\n";
+        let l = parse("m.csv", text).unwrap();
+        let p = &l.plates[0];
+        assert_eq!(p.format.well_count(), 6);
+        assert_eq!(p.wells.len(), 4);
+        let a2 = &p.wells[&WellId::parse("A2").unwrap()];
+        assert_eq!(a2.role, Some(Role::Sample));
+        assert_eq!(a2.conc_a, Some(0.5));
+        assert_eq!(a2.extra["media"], "RPMI");
+        assert_eq!(p.wells[&WellId::parse("B2").unwrap()].conc_a, Some(2.5));
+        assert_eq!(
+            p.wells[&WellId::parse("A1").unwrap()].role,
+            Some(Role::Untreated)
+        );
+    }
+}

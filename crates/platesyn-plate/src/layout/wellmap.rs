@@ -1023,3 +1023,106 @@ pub fn parse(source: &str, text: &str) -> Result<Layout, PlateError> {
     }
     Ok(layout)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::Role;
+
+    fn w(s: &str) -> WellId {
+        WellId::parse(s).unwrap()
+    }
+
+    fn one(text: &str) -> PlateLayout {
+        let mut l = parse("dir/l.toml", text).unwrap();
+        l.plates.remove(0)
+    }
+
+    #[test]
+    fn precedence_well_block_row_col_plate_expt() {
+        let text = "[expt]\nx = 'expt'\ny = 'expt'\n\
+                    [col.'1-4']\nx = 'col'\nz = 'col'\n\
+                    [row.'A-D']\nx = 'row'\n\
+                    [block.2x2.A1]\nx = 'big'\n\
+                    [block.1x1.A1]\nx = 'small'\n\
+                    [well.B2]\nx = 'well'\n";
+        let p = one(text);
+        assert_eq!(p.wells.len(), 16);
+        let x = |s: &str| p.wells[&w(s)].extra["x"].clone();
+        assert_eq!(x("B2"), "well");
+        assert_eq!(x("A1"), "small");
+        assert_eq!(x("A2"), "big");
+        assert_eq!(x("C3"), "row"); // rows beat columns, as wellmap
+        assert_eq!(p.wells[&w("C3")].extra["z"], "col");
+        assert_eq!(p.wells[&w("D4")].extra["y"], "expt");
+    }
+
+    #[test]
+    fn inclusion_spans_rows_and_columns() {
+        // wellmap: a row crosses the span of columns used anywhere (1..5 here)
+        let p = one("[row.A]\nr = 1\n[col.5]\nc = 1\n[well.C1]\nw = 1\n");
+        let names: Vec<String> = p.wells.keys().map(ToString::to_string).collect();
+        assert_eq!(names, ["A1", "A2", "A3", "A4", "A5", "B5", "C1", "C5"]);
+        // [expt] alone includes nothing
+        let err = parse("l.toml", "[expt]\nx = 1\n").unwrap_err().to_string();
+        assert!(err.contains("no wells defined"), "{err}");
+    }
+
+    #[test]
+    fn plates_override_top_level_and_take_paths() {
+        let text = "[meta]\npaths = ['a.txt', 'sub/b.txt']\n\
+                    [plate.p1]\nreplicate = 1\n[plate.p2]\nreplicate = 2\n[plate.p2.row.A]\nrole = 'blank'\n\
+                    [row.A]\nrole = 'sample'\nconc_a = 1.5\n[col.'1-2']\ncell_line = 'HeLa'\n";
+        let l = parse("dir/l.toml", text).unwrap();
+        assert_eq!(l.plates.len(), 2);
+        let (p1, p2) = (&l.plates[0], &l.plates[1]);
+        assert_eq!(p1.paths, ["dir/a.txt"]);
+        assert_eq!(p2.paths, ["dir/sub/b.txt"]);
+        assert_eq!(p1.wells[&w("A1")].role, Some(Role::Sample));
+        assert_eq!(p2.wells[&w("A1")].role, Some(Role::Blank));
+        assert_eq!(p2.wells[&w("A2")].conc_a, Some(1.5));
+        assert_eq!(p2.wells[&w("A2")].replicate.as_deref(), Some("2"));
+        assert_eq!(p1.wells[&w("A2")].cell_line.as_deref(), Some("HeLa"));
+        let t = parse(
+            "l.toml",
+            "[meta]\npaths = 'run_{}.csv'\n[plate.x]\n[plate.y]\n[well.A1]\nk=1\n",
+        )
+        .unwrap();
+        assert_eq!(t.plates[1].paths, ["run_y.csv"]);
+        let single = parse("/abs/l.toml", "[meta]\npath = 'r.txt'\n[well.A1]\nk=1\n").unwrap();
+        assert_eq!(single.plates[0].paths, ["/abs/r.txt"]);
+        let err = parse(
+            "l.toml",
+            "[meta]\npaths = ['a']\n[plate.x]\n[plate.y]\n[well.A1]\nk=1\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("lists 1 files for 2"), "{err}");
+    }
+
+    #[test]
+    fn series_without_span_are_rows_or_columns() {
+        let p = one(
+            "[series.drug_b]\ntop = 8\nfactor = 2\ncount = 4\nalong = 'cols'\nstart = 3\nascending = true\n\
+             [row.'A-B']\nrole = 'sample'\n",
+        );
+        assert_eq!(p.wells.len(), 8);
+        assert_eq!(p.wells[&w("A3")].conc_b, Some(1.0));
+        assert_eq!(p.wells[&w("B6")].conc_b, Some(8.0));
+        assert_eq!(p.format, PlateFormat::W96);
+        assert!(!p.format_explicit);
+        let err = parse("l.toml", "[series.drug_a]\ntop = 1\nfactor = 2\ncount = 2\nalong = 'rows'\nstart = 'A'\nstep = 3\n[col.1]\nx=1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown series key `step`"), "{err}");
+    }
+
+    #[test]
+    fn same_concentration_twice_is_not_a_conflict() {
+        let p = one("[row.'A-B']\nconc_a = 2\n[row.B]\nconc_a = 2.0\n[col.1]\nx = 1\n");
+        assert_eq!(p.wells[&w("B1")].conc_a, Some(2.0));
+        // across levels the higher one wins silently, as in wellmap
+        let p = one("[row.A]\nconc_a = 2\n[well.A1]\nconc_a = 3\n[col.1]\nx = 1\n");
+        assert_eq!(p.wells[&w("A1")].conc_a, Some(3.0));
+    }
+}
