@@ -1,15 +1,13 @@
 //! The combination-screen example of docs/layout.md, resolved exactly as written there,
 //! and bound to export plates.
 
+mod common;
+
 use std::path::PathBuf;
 
 use platesyn_plate::{
     BindError, ExclusionReason, Layout, Plate, PlateFormat, Read, Role, Value, WellId, bind,
 };
-
-/// Series concentrations are top / factor^k computed in f64; compare to the closed form with
-/// a few ulps of slack (relative), since powi and division may round differently.
-const CONC_RTOL: f64 = 1e-12;
 
 fn example() -> (String, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/layout.md");
@@ -29,7 +27,7 @@ fn w(s: &str) -> WellId {
 }
 
 fn close(a: Option<f64>, b: f64) -> bool {
-    a.is_some_and(|a| (a - b).abs() <= CONC_RTOL * b.abs().max(1e-300) || a == b)
+    a.is_some_and(|a| (a - b).abs() <= common::CONC_RTOL * b.abs().max(1e-300) || a == b)
 }
 
 #[test]

@@ -7,10 +7,6 @@ use std::collections::BTreeMap;
 
 use platesyn_plate::{Layout, PlateError};
 
-/// Oracle numbers are written by Python `repr()` (shortest round-trip) and ours by Rust's
-/// shortest round-trip formatting, so equal doubles print equal; compare exactly.
-const ORACLE_TOLERANCE: f64 = 0.0;
-
 type Table = BTreeMap<(String, String, String), String>;
 
 fn oracle(name: &str) -> Table {
@@ -44,7 +40,7 @@ fn ours(name: &str) -> Table {
 
 fn same(a: &str, b: &str) -> bool {
     match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => (x - y).abs() <= ORACLE_TOLERANCE,
+        (Ok(x), Ok(y)) => (x - y).abs() <= common::ORACLE_TOLERANCE,
         _ => a == b,
     }
 }

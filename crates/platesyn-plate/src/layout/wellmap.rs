@@ -1118,6 +1118,18 @@ mod tests {
     }
 
     #[test]
+    fn later_sections_win_within_a_level_in_file_order() {
+        // checked against wellmap 3.5.2: B1 x = 1, A1/B1 z = "second"
+        let p = one("[row.B]\nx=2\n[row.'A-C']\nx=1\n[col.1]\ny=1\n\
+             [block.1x1.A1]\nz='first'\n[block.1x1.'A1,B1']\nz='second'\n");
+        assert_eq!(p.wells.len(), 3);
+        assert_eq!(p.wells[&w("B1")].extra["x"], "1");
+        assert_eq!(p.wells[&w("A1")].extra["z"], "second");
+        assert_eq!(p.wells[&w("B1")].extra["z"], "second");
+        assert!(!p.wells[&w("C1")].extra.contains_key("z"));
+    }
+
+    #[test]
     fn same_concentration_twice_is_not_a_conflict() {
         let p = one("[row.'A-B']\nconc_a = 2\n[row.B]\nconc_a = 2.0\n[col.1]\nx = 1\n");
         assert_eq!(p.wells[&w("B1")].conc_a, Some(2.0));
