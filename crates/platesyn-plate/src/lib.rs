@@ -14,11 +14,16 @@ pub mod model;
 pub mod well;
 
 pub use error::{ErrorLocation, PlateError};
-pub use layout::{Layout, PlateLayout, Role, WellInfo};
+pub use layout::{
+    BindError, Binding, BoundWell, Exclusion, ExclusionReason, Layout, PlateLayout, Role, WellInfo,
+    bind, bind_file,
+};
 pub use model::{Flag, Metadata, Plate, PlateFile, Read, SourceFormat, Value};
 pub use well::{PlateFormat, WellId};
 pub mod formats;
 pub mod text;
+pub mod tidy;
 pub mod write;
 
 pub use formats::{read_bytes, read_path};
+pub use tidy::{TIDY_COLUMNS, TidyRow, tidy_rows, write_tidy_csv};

@@ -190,6 +190,54 @@ pub fn parse_value(token: &str, decimal_comma: bool) -> Option<Value> {
     flag_token(token).map(Value::Flag)
 }
 
+/// Markers of vendor exports that generic grid/long detection must never claim
+/// (checked case-insensitively).
+pub const VENDOR_MARKERS: [&str; 12] = [
+    "software version",
+    "##blocks",
+    "plate information",
+    "gen5",
+    "softmax",
+    "i-control",
+    "magellan",
+    "envision",
+    "kaleido",
+    "skanit",
+    "mars",
+    "reader serial",
+];
+
+/// Whether `text` carries a vendor marker (see [`VENDOR_MARKERS`]) in its first 64 KiB.
+pub fn has_vendor_marker(text: &str) -> bool {
+    let head: String = text
+        .chars()
+        .take(65_536)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    VENDOR_MARKERS.iter().any(|m| head.contains(m))
+}
+
+/// The wavelength (nm) a read label names, if any: `450`, `450nm`, `450 nm`, `OD600`,
+/// `OD 600`, `A490`, `Abs 450`, `Abs_450`, `Absorbance 450 nm`. Only whole numbers from 200 to
+/// 1000 nm count; anything else (`Read 1`, `values`) gives `None`.
+pub fn wavelength_from_label(label: &str) -> Option<f64> {
+    let lower = label.trim().to_ascii_lowercase();
+    let mut s = lower.as_str();
+    for prefix in ["absorbance", "abs", "od", "a"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest;
+            break;
+        }
+    }
+    let s = s.trim_start_matches([' ', '_', ':', '@', '-']);
+    let s = s.strip_suffix("nm").unwrap_or(s).trim_end();
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nm: u32 = s.parse().ok()?;
+    (200..=1000).contains(&nm).then_some(f64::from(nm))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,5 +292,22 @@ mod tests {
         assert_eq!(parse_value("abc", false), None);
         assert_eq!(parse_number("inf", false), None);
         assert_eq!(split_fields("\"a,b\",c", b','), vec!["a,b", "c"]);
+    }
+
+    #[test]
+    fn wavelengths_from_labels() {
+        for (label, nm) in [
+            ("450", Some(450.0)),
+            ("OD600", Some(600.0)),
+            ("A490 nm", Some(490.0)),
+            ("Abs_405", Some(405.0)),
+            ("values", None),
+            ("Read 1", None),
+            ("12", None),
+        ] {
+            assert_eq!(wavelength_from_label(label), nm, "{label}");
+        }
+        assert!(has_vendor_marker("x\nSoftware Version\t3.1"));
+        assert!(!has_vendor_marker("well,value\nA1,0.5"));
     }
 }

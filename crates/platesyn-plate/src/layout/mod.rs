@@ -4,8 +4,17 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 
+use crate::error::PlateError;
 use crate::well::{PlateFormat, WellId};
+
+mod bind;
+pub mod pattern;
+mod plater;
+mod wellmap;
+
+pub use bind::{BindError, Binding, BoundWell, Exclusion, ExclusionReason, bind, bind_file};
 
 /// What a well is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,6 +112,29 @@ impl WellInfo {
     }
 }
 
+impl WellInfo {
+    /// Every key the layout gave this well, as text (platesyn keys and extras together),
+    /// as a wellmap table would list them. Concentrations are written the shortest way.
+    pub fn fields(&self) -> BTreeMap<String, String> {
+        let mut out = self.extra.clone();
+        let num = crate::model::format_number;
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                out.insert(k.to_owned(), v);
+            }
+        };
+        put("role", self.role.map(|r| r.name().to_owned()));
+        put("drug_a", self.drug_a.clone());
+        put("conc_a", self.conc_a.map(num));
+        put("drug_b", self.drug_b.clone());
+        put("conc_b", self.conc_b.map(num));
+        put("unit", self.unit.clone());
+        put("cell_line", self.cell_line.clone());
+        put("replicate", self.replicate.clone());
+        out
+    }
+}
+
 /// The layout of one plate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlateLayout {
@@ -110,6 +142,10 @@ pub struct PlateLayout {
     pub name: String,
     /// Geometry.
     pub format: PlateFormat,
+    /// Whether the layout states the geometry (`[meta] wells = 384`, or a plate-shaped CSV);
+    /// when `false` it was inferred as the smallest of 96, 384 and 1536 wells holding every
+    /// layout well, and [`bind`] accepts any export plate that holds them.
+    pub format_explicit: bool,
     /// Wells the layout includes, with what it says of each.
     pub wells: BTreeMap<WellId, WellInfo>,
     /// Export files bound to this plate (from `[meta] paths` or the command line).
@@ -123,4 +159,107 @@ pub struct Layout {
     pub plates: Vec<PlateLayout>,
     /// `[meta]` keys other than the ones platesyn interprets, as text.
     pub meta: BTreeMap<String, String>,
+    /// Top-level keys and tables that are not part of the layout (wellmap's "extras", e.g.
+    /// `[bradford] format = 'biotek'`), flattened to text.
+    pub extras: BTreeMap<String, String>,
+}
+
+impl Layout {
+    /// Parse a wellmap-style TOML layout (see `docs/layout.md`). `source` names the file in
+    /// error messages, and relative export paths are resolved against its directory.
+    pub fn from_toml_str(source: &str, text: &str) -> Result<Self, PlateError> {
+        wellmap::parse(source, text)
+    }
+
+    /// Parse a plater-style plate-shaped layout CSV (one grid per key, key name in the
+    /// top-left cell, grids separated by one blank line) into a one-plate layout.
+    pub fn from_plater_str(source: &str, text: &str) -> Result<Self, PlateError> {
+        plater::parse(source, text)
+    }
+
+    /// Read a layout file: `.toml` as wellmap-style TOML, anything else (`.csv`, `.tsv`,
+    /// `.txt`) as a plater-style plate-shaped CSV.
+    pub fn from_path(path: &Path) -> Result<Self, PlateError> {
+        let source = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| PlateError::Io {
+            path: source.clone(),
+            source: e,
+        })?;
+        let Some((text, _)) = crate::text::decode(&bytes) else {
+            return Err(PlateError::parse(
+                &source,
+                None,
+                "binary content; a layout is a TOML or CSV text file",
+            ));
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let is_toml = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+        if is_toml {
+            Self::from_toml_str(&source, text)
+        } else {
+            Self::from_plater_str(&source, text)
+        }
+    }
+
+    /// The plate with this name.
+    pub fn plate(&self, name: &str) -> Option<&PlateLayout> {
+        self.plates.iter().find(|p| p.name == name)
+    }
+}
+
+/// The platesyn keys a layout interprets; every other key goes to [`WellInfo::extra`].
+pub const LAYOUT_KEYS: [&str; 8] = [
+    "role",
+    "drug_a",
+    "conc_a",
+    "drug_b",
+    "conc_b",
+    "unit",
+    "cell_line",
+    "replicate",
+];
+
+/// Set one key of `info` from its text (and its number, when the source gave a number).
+/// Errors say what was expected; the caller adds file, section/line and well.
+pub(crate) fn apply_key(
+    info: &mut WellInfo,
+    key: &str,
+    text: &str,
+    number: Option<f64>,
+) -> Result<(), String> {
+    let conc = |k: &str| -> Result<f64, String> {
+        let x = number
+            .or_else(|| crate::text::parse_number(text, false))
+            .ok_or_else(|| {
+                format!("{k} must be a number (a concentration in `unit`), found `{text}`")
+            })?;
+        if x < 0.0 {
+            return Err(format!("{k} must not be negative, found {text}"));
+        }
+        Ok(x)
+    };
+    match key {
+        "role" => {
+            let role = Role::from_name(text).ok_or_else(|| {
+                format!(
+                    "unknown role `{text}` (expected one of sample, untreated, vehicle, blank, \
+                     positive, empty)"
+                )
+            })?;
+            info.role = Some(role);
+        }
+        "drug_a" => info.drug_a = Some(text.to_owned()),
+        "drug_b" => info.drug_b = Some(text.to_owned()),
+        "conc_a" => info.conc_a = Some(conc("conc_a")?),
+        "conc_b" => info.conc_b = Some(conc("conc_b")?),
+        "unit" => info.unit = Some(text.to_owned()),
+        "cell_line" => info.cell_line = Some(text.to_owned()),
+        "replicate" => info.replicate = Some(text.to_owned()),
+        other => {
+            info.extra.insert(other.to_owned(), text.to_owned());
+        }
+    }
+    Ok(())
 }

@@ -51,3 +51,16 @@ pub fn load_expected(path: &std::path::Path) -> Vec<ExpectedRow> {
         })
         .collect()
 }
+
+/// The crate's own fixtures directory.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// wellmap oracle values are written by Python `repr()` (shortest round-trip) and compared
+/// after parsing both sides to f64, so equal doubles compare equal: exact.
+pub const ORACLE_TOLERANCE: f64 = 0.0;
+
+/// Dilution-series concentrations (`top / factor^k` in f64) against their closed form:
+/// relative, a few ulps of f64 (powi and division may round differently).
+pub const CONC_RTOL: f64 = 1e-12;
