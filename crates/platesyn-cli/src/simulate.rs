@@ -298,14 +298,14 @@ pub fn simulate(out: &Path, n_plates: usize, seed: u64) -> Result<Simulated> {
         toml,
         "# Column 1 untreated; column 12: blank (A-D) and positive kill control (E-H). Units: nM.\n"
     );
-    let _ = writeln!(toml, "[expt]\ndrug_a = \"{DRUG_A}\"\nunit = \"{UNIT}\"\n");
+    let _ = writeln!(toml, "[expt]\nunit = \"{UNIT}\"\n");
     let _ = writeln!(toml, "[col.1]\nrole = \"untreated\"\n");
     let _ = writeln!(toml, "[block.1x4.A12]\nrole = \"blank\"\n");
     let _ = writeln!(toml, "[block.1x4.E12]\nrole = \"positive\"\n");
     for (r, a) in a_doses.iter().enumerate() {
         let _ = writeln!(
             toml,
-            "[block.10x1.{}2]\nrole = \"sample\"\nconc_a = {a}\n",
+            "[block.10x1.{}2]\nrole = \"sample\"\ndrug_a = \"{DRUG_A}\"\nconc_a = {a}\n",
             WellId::new(r as u16, 0).row_label()
         );
     }
@@ -374,14 +374,15 @@ pub fn simulate(out: &Path, n_plates: usize, seed: u64) -> Result<Simulated> {
                 let _ = writeln!(paths, "{name} = \"exports/{file}\"");
                 let _ = writeln!(
                     plates_toml,
-                    "[plate.{name}]\ncell_line = \"{}\"\ndrug_b = \"{}\"\nreplicate = \"{rep}\"\n",
-                    line.name, p.name
+                    "[plate.{name}]\ncell_line = \"{}\"\nreplicate = \"{rep}\"\n",
+                    line.name
                 );
                 for (c, b) in b_doses.iter().enumerate() {
                     let _ = writeln!(
                         plates_toml,
-                        "[plate.{name}.block.1x8.A{}]\nconc_b = {b}\n",
-                        c + 2
+                        "[plate.{name}.block.1x8.A{}]\ndrug_b = \"{}\"\nconc_b = {b}\n",
+                        c + 2,
+                        p.name
                     );
                 }
             }
