@@ -1,0 +1,487 @@
+//! A whole combination screen, from bound plates to results: per-plate normalization and QC,
+//! single-agent curves, combination blocks, IC50 fold-shifts and the sensitization calls.
+//!
+//! Pure: the caller (the CLI) reads files and writes outputs. Everything here is deterministic
+//! for the same inputs and options, whatever the number of threads: work is split with rayon
+//! and collected in input order, and every grouping is keyed by sorted maps.
+//!
+//! Grouping rules (documented in `docs/analyze.md`):
+//! * a `sample` well with drug A at a dose > 0 and no drug B (or drug B at 0) is a single-agent
+//!   point of drug A; likewise for drug B; a well of a combination block with both doses 0 is
+//!   the dose-0 point of both drugs' curves;
+//! * single-agent curves pool every such well of a cell line and drug across plates;
+//! * a block is every sample well of one cell line with the same named drug A and drug B,
+//!   pooled across replicate plates (replicates = wells at the same dose pair);
+//! * responses are viability % of the plate's untreated mean (blank-corrected).
+
+use std::collections::BTreeMap;
+
+use platesyn_dose::{
+    CurveFit, FitSpec, ModelKind, NormalizeOptions, NormalizedPlate, PlateQc, QcThresholds,
+    fit_curve, ic50_fold_shift, normalize_plate, plate_qc,
+};
+use platesyn_plate::{Plate, PlateLayout, Role};
+use platesyn_synergy::{
+    BootstrapOptions, BootstrapResult, DoseMatrix, Model, Point, ResponseScale, ScoreOptions,
+    ScoredBlock, bootstrap, score_block,
+};
+use rayon::prelude::*;
+
+/// Fold-shift at or above which a resistant line counts as sensitized, when the combination
+/// IC50 also lies inside the tested range (see [`SENSITIZATION_RULE`]).
+pub const SENSITIZATION_MIN_FOLD: f64 = 3.0;
+/// Maximal inhibition (%) under which a single agent is called resistant.
+pub const RESISTANT_MAX_INHIBITION: f64 = 50.0;
+/// The sensitization rule, as written in `sensitization.csv`.
+pub const SENSITIZATION_RULE: &str = "resistant alone (IC50 above the top dose, flat curve, or maximal inhibition under 50 %) and, at some fixed partner dose, an ok LL.4 fit of drug A with IC50 at least 3-fold below drug A's top dose";
+/// Confidence level of fold-shift intervals.
+pub const FOLD_CI_LEVEL: f64 = 0.95;
+
+/// Options of a screen analysis.
+#[derive(Debug, Clone)]
+pub struct ScreenOptions {
+    /// Normalization options (blank mode, outlier exclusion).
+    pub normalize: NormalizeOptions,
+    /// QC thresholds.
+    pub qc: QcThresholds,
+    /// Which read of each plate to use (read name or label); `None` = the only read, or the first.
+    pub read: Option<String>,
+    /// Model of the single-agent fits.
+    pub fit_model: ModelKind,
+    /// Synergy scoring options (Loewe mode, baseline).
+    pub score: ScoreOptions,
+    /// Models reported.
+    pub models: Vec<Model>,
+    /// Bootstrap iterations (0 = none) and seed.
+    pub bootstrap: Option<BootstrapOptions>,
+}
+
+impl Default for ScreenOptions {
+    fn default() -> Self {
+        Self {
+            normalize: NormalizeOptions::default(),
+            qc: QcThresholds::default(),
+            read: None,
+            fit_model: ModelKind::Ll4,
+            score: ScoreOptions::default(),
+            models: vec![Model::Bliss, Model::Hsa, Model::Loewe, Model::Zip],
+            bootstrap: None,
+        }
+    }
+}
+
+/// One export plate bound to its layout plate.
+#[derive(Debug, Clone)]
+pub struct PlateInput {
+    /// The export file (as given).
+    pub file: String,
+    /// The layout plate.
+    pub layout: PlateLayout,
+    /// The plate read from the export.
+    pub plate: Plate,
+}
+
+/// A plate after normalization and QC.
+#[derive(Debug, Clone)]
+pub struct PlateResult {
+    /// The export file.
+    pub file: String,
+    /// Layout plate name.
+    pub plate: String,
+    /// Normalized wells.
+    pub norm: NormalizedPlate,
+    /// QC.
+    pub qc: PlateQc,
+}
+
+/// Something that went wrong, itemized in `errors.csv` and the report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Issue {
+    /// What it concerns: a file, a plate, a curve or a block.
+    pub subject: String,
+    /// Kind (`read`, `layout`, `normalize`, `fit`, `synergy`).
+    pub kind: String,
+    /// The message.
+    pub message: String,
+}
+
+/// A single-agent dose-response curve and its fit.
+#[derive(Debug, Clone)]
+pub struct CurveResult {
+    /// Cell line.
+    pub cell_line: String,
+    /// Drug.
+    pub drug: String,
+    /// Partner drug and its fixed dose, for drug A at a fixed dose of drug B.
+    pub partner: Option<(String, f64)>,
+    /// Concentration unit.
+    pub unit: String,
+    /// Plates contributing, sorted.
+    pub plates: Vec<String>,
+    /// Doses (unit above; 0 = untreated by this drug).
+    pub dose: Vec<f64>,
+    /// Viability %.
+    pub response: Vec<f64>,
+    /// The fit.
+    pub fit: CurveFit,
+}
+
+impl CurveResult {
+    /// Curve id: `cell_line/drug` or `cell_line/drug@partner=dose`.
+    pub fn id(&self) -> String {
+        match &self.partner {
+            None => format!("{}/{}", self.cell_line, self.drug),
+            Some((p, d)) => format!("{}/{}@{}={}", self.cell_line, self.drug, p, fmt_dose(*d)),
+        }
+    }
+
+    /// Maximal observed inhibition (%): 100 minus the lowest dose-level mean viability.
+    pub fn max_inhibition(&self) -> f64 {
+        let mut by_dose: BTreeMap<u64, (f64, usize)> = BTreeMap::new();
+        for (&d, &r) in self.dose.iter().zip(&self.response) {
+            let e = by_dose.entry(d.to_bits()).or_insert((0.0, 0));
+            e.0 += r;
+            e.1 += 1;
+        }
+        by_dose
+            .values()
+            .map(|(s, n)| 100.0 - s / *n as f64)
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+}
+
+/// A scored combination block.
+#[derive(Debug, Clone)]
+pub struct BlockResult {
+    /// Block id `cell_line/drug_a+drug_b`.
+    pub id: String,
+    /// Cell line.
+    pub cell_line: String,
+    /// Drug A (rows).
+    pub drug_a: String,
+    /// Drug B (columns).
+    pub drug_b: String,
+    /// Concentration unit.
+    pub unit: String,
+    /// Plates contributing, sorted.
+    pub plates: Vec<String>,
+    /// The scores.
+    pub scored: ScoredBlock,
+    /// Bootstrap, when asked.
+    pub boot: Option<BootstrapResult>,
+}
+
+/// Drug A's IC50 at one fixed partner dose, against drug A alone.
+#[derive(Debug, Clone)]
+pub struct ShiftAtDose {
+    /// Partner dose.
+    pub conc_b: f64,
+    /// Index of drug A's curve at this dose in [`ScreenResults::combo_curves`].
+    pub curve: usize,
+    /// Fold-shift `IC50_alone / IC50_combo` with its CI, when both fits allow it.
+    pub fold: Option<platesyn_dose::FoldShift>,
+    /// Whether this dose meets the sensitization rule's combination part.
+    pub meets_rule: bool,
+}
+
+/// One row group of `sensitization.csv`: a cell line and drug pair.
+#[derive(Debug, Clone)]
+pub struct Sensitization {
+    /// Cell line.
+    pub cell_line: String,
+    /// Drug A (whose IC50 shifts).
+    pub drug_a: String,
+    /// Partner.
+    pub drug_b: String,
+    /// Unit.
+    pub unit: String,
+    /// Index of drug A's single-agent curve in [`ScreenResults::curves`].
+    pub alone: Option<usize>,
+    /// `sensitive` or `resistant`.
+    pub single_agent_call: &'static str,
+    /// Per partner dose.
+    pub shifts: Vec<ShiftAtDose>,
+    /// The call.
+    pub sensitized: bool,
+}
+
+/// Everything a screen analysis produces.
+#[derive(Debug, Clone, Default)]
+pub struct ScreenResults {
+    /// Plates, in input order.
+    pub plates: Vec<PlateResult>,
+    /// Single-agent curves, sorted by cell line and drug.
+    pub curves: Vec<CurveResult>,
+    /// Drug A at each fixed partner dose, sorted.
+    pub combo_curves: Vec<CurveResult>,
+    /// Blocks, sorted by id.
+    pub blocks: Vec<BlockResult>,
+    /// Sensitization, sorted by cell line and drug pair.
+    pub sensitization: Vec<Sensitization>,
+    /// Issues, in a stable order.
+    pub issues: Vec<Issue>,
+}
+
+/// Dose written the shortest round-trip way.
+pub fn fmt_dose(d: f64) -> String {
+    platesyn_plate::model::format_number(d)
+}
+
+fn pick_read<'a>(plate: &'a Plate, want: Option<&str>) -> Result<&'a platesyn_plate::Read, String> {
+    match want {
+        Some(name) => plate.read(name).ok_or_else(|| {
+            let names: Vec<String> = plate.reads.iter().map(platesyn_plate::Read::name).collect();
+            format!("no read {name:?} (reads: {})", names.join(", "))
+        }),
+        None => plate.reads.first().ok_or_else(|| "the plate has no read".to_owned()),
+    }
+}
+
+/// Normalize and QC one plate.
+fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult, Issue> {
+    let issue = |kind: &str, message: String| Issue {
+        subject: format!("{} ({})", input.layout.name, input.file),
+        kind: kind.to_owned(),
+        message,
+    };
+    if input.layout.format_explicit && input.layout.format != input.plate.format {
+        return Err(issue(
+            "layout",
+            format!(
+                "the layout plate is {} but the export is {}",
+                input.layout.format, input.plate.format
+            ),
+        ));
+    }
+    if let Some(w) = input.layout.wells.keys().find(|w| !input.plate.format.contains(**w)) {
+        return Err(issue(
+            "layout",
+            format!("layout well {w} lies outside the export's {} plate", input.plate.format),
+        ));
+    }
+    let read = pick_read(&input.plate, opts.read.as_deref()).map_err(|m| issue("read", m))?;
+    let norm = normalize_plate(&input.plate, read, &input.layout, &opts.normalize)
+        .map_err(|e| issue("normalize", e.to_string()))?;
+    let qc = plate_qc(&norm, input.plate.format, &opts.qc);
+    Ok(PlateResult {
+        file: input.file.clone(),
+        plate: input.layout.name.clone(),
+        norm,
+        qc,
+    })
+}
+
+/// A usable sample point.
+struct Obs<'a> {
+    plate: &'a str,
+    cell_line: &'a str,
+    drug_a: Option<&'a str>,
+    conc_a: f64,
+    drug_b: Option<&'a str>,
+    conc_b: f64,
+    unit: &'a str,
+    viability: f64,
+}
+
+fn observations(plates: &[PlateResult]) -> Vec<Obs<'_>> {
+    let mut out = Vec::new();
+    for p in plates {
+        for w in &p.norm.wells {
+            if w.role != Role::Sample || w.excluded.is_some() {
+                continue;
+            }
+            let Some(v) = w.viability_pct.filter(|v| v.is_finite()) else {
+                continue;
+            };
+            out.push(Obs {
+                plate: &p.plate,
+                cell_line: w.info.cell_line.as_deref().unwrap_or(""),
+                drug_a: w.info.drug_a.as_deref(),
+                conc_a: w.info.conc_a.unwrap_or(0.0),
+                drug_b: w.info.drug_b.as_deref(),
+                conc_b: w.info.conc_b.unwrap_or(0.0),
+                unit: w.info.unit.as_deref().unwrap_or(""),
+                viability: v,
+            });
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Pool {
+    unit: String,
+    plates: std::collections::BTreeSet<String>,
+    dose: Vec<f64>,
+    response: Vec<f64>,
+}
+
+impl Pool {
+    fn add(&mut self, o: &Obs<'_>, dose: f64) {
+        if self.unit.is_empty() {
+            o.unit.clone_into(&mut self.unit);
+        }
+        self.plates.insert(o.plate.to_owned());
+        self.dose.push(dose);
+        self.response.push(o.viability);
+    }
+}
+
+/// Analyze a screen.
+pub fn analyze(inputs: &[PlateInput], opts: &ScreenOptions) -> ScreenResults {
+    let mut results = ScreenResults::default();
+    let per_plate: Vec<Result<PlateResult, Issue>> =
+        inputs.par_iter().map(|i| plate_result(i, opts)).collect();
+    for r in per_plate {
+        match r {
+            Ok(p) => results.plates.push(p),
+            Err(issue) => results.issues.push(issue),
+        }
+    }
+    let obs = observations(&results.plates);
+
+    // single-agent pools: (cell line, drug)
+    let mut single: BTreeMap<(String, String), Pool> = BTreeMap::new();
+    // blocks: (cell line, drug A, drug B)
+    let mut blocks: BTreeMap<(String, String, String), (Pool, Vec<Point>)> = BTreeMap::new();
+    // drug A at fixed partner dose: (cell line, drug A, drug B, dose bits)
+    let mut fixed: BTreeMap<(String, String, String, u64), Pool> = BTreeMap::new();
+    for o in &obs {
+        let a = o.drug_a.filter(|_| o.conc_a > 0.0);
+        let b = o.drug_b.filter(|_| o.conc_b > 0.0);
+        match (a, b) {
+            (Some(da), None) => single.entry((o.cell_line.into(), da.into())).or_default().add(o, o.conc_a),
+            (None, Some(db)) => single.entry((o.cell_line.into(), db.into())).or_default().add(o, o.conc_b),
+            (None, None) => {
+                for d in [o.drug_a, o.drug_b].into_iter().flatten() {
+                    single.entry((o.cell_line.into(), d.into())).or_default().add(o, 0.0);
+                }
+            }
+            (Some(_), Some(_)) => {}
+        }
+        if let (Some(da), Some(db)) = (o.drug_a, o.drug_b) {
+            let key = (o.cell_line.to_owned(), da.to_owned(), db.to_owned());
+            let entry = blocks.entry(key).or_default();
+            entry.0.add(o, 0.0);
+            entry.1.push(Point { conc_a: o.conc_a, conc_b: o.conc_b, response: o.viability });
+            if o.conc_b > 0.0 {
+                fixed
+                    .entry((o.cell_line.into(), da.into(), db.into(), o.conc_b.to_bits()))
+                    .or_default()
+                    .add(o, o.conc_a);
+            }
+        }
+    }
+
+    let spec = FitSpec::new(opts.fit_model);
+    results.curves = single
+        .into_par_iter()
+        .map(|((cell_line, drug), pool)| CurveResult {
+            fit: fit_curve(&pool.dose, &pool.response, &spec),
+            cell_line,
+            drug,
+            partner: None,
+            unit: pool.unit,
+            plates: pool.plates.into_iter().collect(),
+            dose: pool.dose,
+            response: pool.response,
+        })
+        .collect();
+    results.combo_curves = fixed
+        .into_par_iter()
+        .map(|((cell_line, drug_a, drug_b, bits), pool)| CurveResult {
+            fit: fit_curve(&pool.dose, &pool.response, &spec),
+            cell_line,
+            drug: drug_a,
+            partner: Some((drug_b, f64::from_bits(bits))),
+            unit: pool.unit,
+            plates: pool.plates.into_iter().collect(),
+            dose: pool.dose,
+            response: pool.response,
+        })
+        .collect();
+    for c in results.curves.iter().chain(&results.combo_curves) {
+        if let platesyn_dose::FitStatus::Failed(reason) = &c.fit.status {
+            results.issues.push(Issue {
+                subject: c.id(),
+                kind: "fit".into(),
+                message: format!("LL.4 fit failed: {reason}"),
+            });
+        }
+    }
+
+    let scored: Vec<Result<BlockResult, Issue>> = blocks
+        .into_par_iter()
+        .map(|((cell_line, drug_a, drug_b), (pool, points))| {
+            let id = format!("{cell_line}/{drug_a}+{drug_b}");
+            let mut m = DoseMatrix::new(id.clone(), ResponseScale::PERCENT_VIABILITY, &points)
+                .map_err(|e| Issue { subject: id.clone(), kind: "synergy".into(), message: e.to_string() })?;
+            m.drug_a = Some(drug_a.clone());
+            m.drug_b = Some(drug_b.clone());
+            m.conc_unit = Some(pool.unit.clone()).filter(|u| !u.is_empty());
+            let scored = score_block(&m, &opts.score);
+            let boot = opts.bootstrap.as_ref().map(|b| bootstrap(&m, &opts.score, b));
+            Ok(BlockResult {
+                id,
+                cell_line,
+                drug_a,
+                drug_b,
+                unit: pool.unit,
+                plates: pool.plates.into_iter().collect(),
+                scored,
+                boot,
+            })
+        })
+        .collect();
+    for r in scored {
+        match r {
+            Ok(b) => results.blocks.push(b),
+            Err(issue) => results.issues.push(issue),
+        }
+    }
+    results.sensitization = sensitization(&results);
+    results.issues.sort();
+    results
+}
+
+/// Whether a single-agent curve calls its drug resistant.
+pub fn is_resistant(c: &CurveResult) -> bool {
+    use platesyn_dose::FitStatus;
+    matches!(c.fit.status, FitStatus::Flat | FitStatus::Ic50AboveRange)
+        || c.max_inhibition() < RESISTANT_MAX_INHIBITION
+        || (c.fit.status.is_ok() && c.fit.e > c.fit.dose_max)
+}
+
+fn sensitization(r: &ScreenResults) -> Vec<Sensitization> {
+    let mut out = Vec::new();
+    for b in &r.blocks {
+        let alone = r
+            .curves
+            .iter()
+            .position(|c| c.cell_line == b.cell_line && c.drug == b.drug_a);
+        let resistant = alone.is_none_or(|i| is_resistant(&r.curves[i]));
+        let top_a = b.scored.doses_a.last().copied().unwrap_or(0.0);
+        let mut shifts = Vec::new();
+        for (i, c) in r.combo_curves.iter().enumerate() {
+            let Some((partner, dose)) = &c.partner else { continue };
+            if c.cell_line != b.cell_line || c.drug != b.drug_a || *partner != b.drug_b {
+                continue;
+            }
+            let fold = alone.and_then(|a| ic50_fold_shift(&r.curves[a].fit, &c.fit, FOLD_CI_LEVEL).ok());
+            let meets_rule = c.fit.status.is_ok() && c.fit.e.is_finite() && c.fit.e * SENSITIZATION_MIN_FOLD <= top_a;
+            shifts.push(ShiftAtDose { conc_b: *dose, curve: i, fold, meets_rule });
+        }
+        let sensitized = resistant && shifts.iter().any(|s| s.meets_rule);
+        out.push(Sensitization {
+            cell_line: b.cell_line.clone(),
+            drug_a: b.drug_a.clone(),
+            drug_b: b.drug_b.clone(),
+            unit: b.unit.clone(),
+            alone,
+            single_agent_call: if resistant { "resistant" } else { "sensitive" },
+            shifts,
+            sensitized,
+        });
+    }
+    out
+}
