@@ -652,9 +652,11 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     }
     let rss = best.rss;
     let s2 = rss / df as f64;
+    let y_range = response.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        - response.iter().copied().fold(f64::INFINITY, f64::min);
     // Hessian of RSS -> covariance in the fitting parameterization.
     let (cov_log, condition) = match crate::lsq::rss_hessian(&prob, &best.params) {
-        Some(h) => covariance(&h, p, s2, &free),
+        Some(h) => covariance(&h, p, s2, &free, y_range),
         None => (None, f64::INFINITY),
     };
     let e = th[LE].exp();
@@ -772,15 +774,18 @@ fn classify(fit: &CurveFit, lv: &Levels, means: &[f64]) -> FitStatus {
 
 type Cov5 = [[f64; 5]; 5];
 
-/// `2 s^2 H^-1` expanded to 5x5 and the scaled condition number of `H`.
-fn covariance(h: &[f64], p: usize, s2: f64, free: &[bool; 5]) -> (Option<Cov5>, f64) {
+/// `2 s^2 H^-1` expanded to 5x5, and the condition number of `H` on the response rescaled
+/// to unit range `r` (parameters `b, c/r, d/r, ln e, f`): invariant to dose and response
+/// units, sensitive (as Prism's rule intends) to parameters the data cannot pin down.
+fn covariance(h: &[f64], p: usize, s2: f64, free: &[bool; 5], r: f64) -> (Option<Cov5>, f64) {
     let hm = DMatrix::from_row_slice(p, p, h);
-    let diag: Vec<f64> = (0..p).map(|i| hm[(i, i)]).collect();
-    if diag.iter().any(|&v| !(v > 0.0)) {
-        return (None, f64::INFINITY);
-    }
-    let scaled = DMatrix::from_fn(p, p, |i, j| hm[(i, j)] / (diag[i] * diag[j]).sqrt());
-    let eig = SymmetricEigen::new(scaled.clone());
+    let idx: Vec<usize> = (0..5).filter(|&k| free[k]).collect();
+    let sc: Vec<f64> = idx
+        .iter()
+        .map(|&k| if k == C || k == D { r } else { 1.0 })
+        .collect();
+    let normed = DMatrix::from_fn(p, p, |i, j| hm[(i, j)] * sc[i] * sc[j] / (r * r));
+    let eig = SymmetricEigen::new(normed);
     let min = eig
         .eigenvalues
         .iter()
@@ -791,12 +796,21 @@ fn covariance(h: &[f64], p: usize, s2: f64, free: &[bool; 5]) -> (Option<Cov5>, 
         .iter()
         .copied()
         .fold(f64::NEG_INFINITY, f64::max);
-    let condition = if min > 0.0 { max / min } else { f64::INFINITY };
+    let condition = if min > 0.0 && max.is_finite() {
+        max / min
+    } else {
+        f64::INFINITY
+    };
+    let diag: Vec<f64> = (0..p).map(|i| hm[(i, i)]).collect();
+    if diag.iter().any(|&v| !(v > 0.0)) {
+        return (None, f64::INFINITY);
+    }
+    // invert the correlation-scaled matrix for accuracy
+    let scaled = DMatrix::from_fn(p, p, |i, j| hm[(i, j)] / (diag[i] * diag[j]).sqrt());
     let Some(chol) = scaled.cholesky() else {
         return (None, condition);
     };
     let inv_s = chol.inverse();
-    let idx: Vec<usize> = (0..5).filter(|&k| free[k]).collect();
     let mut cov = [[0.0; 5]; 5];
     for (a, &i) in idx.iter().enumerate() {
         for (b, &j) in idx.iter().enumerate() {
