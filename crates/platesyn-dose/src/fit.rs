@@ -543,6 +543,17 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     if let Some(i) = response.iter().position(|x| !x.is_finite()) {
         return failed(spec, n, format!("response at row {} is not finite", i + 1));
     }
+    // Canonical row order (by dose, then response): the fit is bit-identical under any
+    // permutation of the input rows.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        dose[a]
+            .total_cmp(&dose[b])
+            .then(response[a].total_cmp(&response[b]))
+    });
+    let dose: Vec<f64> = order.iter().map(|&i| dose[i]).collect();
+    let response: Vec<f64> = order.iter().map(|&i| response[i]).collect();
+    let (dose, response) = (dose.as_slice(), response.as_slice());
     let kind = spec.model;
     let mut free = kind.own_free();
     let mut template = [1.0, 0.0, 1.0, 0.0, 1.0];
