@@ -10,6 +10,9 @@
 //! Units: doses in the caller's unit (dose 0 allowed: the `x -> 0` limit); responses in the
 //! caller's unit (percent viability for the `ic50_abs` convention at level 50).
 
+// Negated float comparisons are deliberate: they send NaN down the failure branch.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use std::fmt;
 
 use nalgebra::{DMatrix, SymmetricEigen};
@@ -346,7 +349,7 @@ fn t_of_g(kind: ModelKind, g: f64) -> f64 {
 /// drc-style self-starter: asymptotes from the extreme level means (widened by 5 % of the
 /// range unless fixed), then `b`, `ln e` from the regression of the linearised response on
 /// `ln x` over positive doses.
-fn self_start(kind: ModelKind, lv: &Levels, template: &[f64; 5], free: &[bool; 5]) -> [f64; 5] {
+fn self_start(kind: ModelKind, lv: &Levels, template: &[f64; 5], free: [bool; 5]) -> [f64; 5] {
     let means: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
     let lo = means.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -430,7 +433,7 @@ fn grid_start(
     kind: ModelKind,
     lv: &Levels,
     template: &[f64; 5],
-    free: &[bool; 5],
+    free: [bool; 5],
     sign: f64,
     sumsq_y: f64,
 ) -> Option<([f64; 5], f64)> {
@@ -637,11 +640,11 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     }
 
     let opts = LmOptions::default();
-    let s0 = self_start(kind, &lv, &template, &free);
+    let s0 = self_start(kind, &lv, &template, free);
     let mut best = levenberg_marquardt(&prob, &prob.free_of(&s0), &opts);
     let sign = if s0[B] >= 0.0 { 1.0 } else { -1.0 };
     for sgn in [sign, -sign] {
-        if let Some((g0, grss)) = grid_start(kind, &lv, &template, &free, sgn, sumsq_y) {
+        if let Some((g0, grss)) = grid_start(kind, &lv, &template, free, sgn, sumsq_y) {
             if !(grss < best.rss * (1.0 - 1e-6)) && sgn == sign && best.stop.converged() {
                 continue;
             }
@@ -667,15 +670,17 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
         - response.iter().copied().fold(f64::INFINITY, f64::min);
     // Hessian of RSS -> covariance in the fitting parameterization.
     let (cov_log, condition) = match crate::lsq::rss_hessian(&prob, &best.params) {
-        Some(h) => covariance(&h, p, s2, &free, y_range),
+        Some(h) => covariance(&h, p, s2, free, y_range),
         None => (None, f64::INFINITY),
     };
     let e = th[LE].exp();
     let cov = cov_log.map(|cl| {
         let mut c = cl;
-        for i in 0..5 {
-            c[i][LE] *= e;
-            c[LE][i] *= e;
+        for row in &mut c {
+            row[LE] *= e;
+        }
+        for v in &mut c[LE] {
+            *v *= e;
         }
         c
     });
@@ -690,15 +695,13 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     let loglik = -0.5 * nf * ((2.0 * std::f64::consts::PI * rss / nf).ln() + 1.0);
     let flat_p = if p > 1 {
         let f_stat = ((tss - rss) / (p - 1) as f64) / s2;
-        FisherSnedecor::new((p - 1) as f64, df as f64)
-            .map(|dist| {
-                if f_stat.is_finite() {
-                    dist.sf(f_stat.max(0.0))
-                } else {
-                    0.0
-                }
-            })
-            .unwrap_or(f64::NAN)
+        FisherSnedecor::new((p - 1) as f64, df as f64).map_or(f64::NAN, |dist| {
+            if f_stat.is_finite() {
+                dist.sf(f_stat.max(0.0))
+            } else {
+                0.0
+            }
+        })
     } else {
         f64::NAN
     };
@@ -788,7 +791,7 @@ type Cov5 = [[f64; 5]; 5];
 /// `2 s^2 H^-1` expanded to 5x5, and the condition number of `H` on the response rescaled
 /// to unit range `r` (parameters `b, c/r, d/r, ln e, f`): invariant to dose and response
 /// units, sensitive (as Prism's rule intends) to parameters the data cannot pin down.
-fn covariance(h: &[f64], p: usize, s2: f64, free: &[bool; 5], r: f64) -> (Option<Cov5>, f64) {
+fn covariance(h: &[f64], p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<Cov5>, f64) {
     let hm = DMatrix::from_row_slice(p, p, h);
     let idx: Vec<usize> = (0..5).filter(|&k| free[k]).collect();
     let sc: Vec<f64> = idx

@@ -6,6 +6,9 @@
 //! reference problems. Convention: residual `r_i = y_i - f_i(p)`; the problem supplies the
 //! Jacobian of the *model* `J_ij = d f_i / d p_j`.
 
+// Dense linear algebra on flat buffers reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
 use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
 use nalgebra::DVector;

@@ -6,6 +6,9 @@
 //! Flagged wells (overflow, missed, ...) never enter a mean: they are listed as excluded
 //! with their flag. Layout wells the export did not cover are listed in `not_read`.
 
+// Negated float comparisons are deliberate: they send NaN down the failure branch.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use std::collections::BTreeMap;
 
 use platesyn_plate::{Flag, Plate, PlateLayout, Read, Role, Value, WellId, WellInfo};

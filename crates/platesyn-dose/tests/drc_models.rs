@@ -1,4 +1,6 @@
 //! Other drc reference fits (EXPECTED.txt sections 1-3) and the edge/ behaviour anchors (6).
+// Reference values are copied digit for digit from EXPECTED.txt.
+#![allow(clippy::unreadable_literal)]
 
 mod common;
 use common::{assert_rel, columns, num, read_csv, tol};

@@ -1,4 +1,6 @@
 //! Property tests: dose scaling, row order, flat responses.
+// Reference values are copied digit for digit from EXPECTED.txt.
+#![allow(clippy::unreadable_literal)]
 
 mod common;
 use common::tol::INVARIANCE_REL;

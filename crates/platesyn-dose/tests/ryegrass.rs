@@ -1,4 +1,6 @@
 //! R drc reference fits on ryegrass (EXPECTED.txt section 1).
+// Reference values are copied digit for digit from EXPECTED.txt.
+#![allow(clippy::unreadable_literal)]
 
 mod common;
 use common::{assert_rel, columns, tol};
