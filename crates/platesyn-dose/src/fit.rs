@@ -41,30 +41,15 @@ pub struct Fixed {
     pub d: Option<f64>,
     /// ED50-type location `e` (> 0).
     pub e: Option<f64>,
-    /// LL.5 asymmetry `f` (> 0).
-    pub f: Option<f64>,
 }
 
-/// What to fit.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// What to fit. `Default` = LL.4 with nothing fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct FitSpec {
     /// The model.
     pub model: ModelKind,
     /// Fixed parameters (LL.3 fixes `c = 0` on its own).
     pub fixed: Fixed,
-    /// Response level for the absolute IC50 (`ic50_abs`), in response units; 50 (percent
-    /// viability) by default.
-    pub abs_level: f64,
-}
-
-impl Default for FitSpec {
-    fn default() -> Self {
-        Self {
-            model: ModelKind::Ll4,
-            fixed: Fixed::default(),
-            abs_level: 50.0,
-        }
-    }
 }
 
 impl FitSpec {
@@ -72,7 +57,26 @@ impl FitSpec {
     pub fn new(model: ModelKind) -> Self {
         Self {
             model,
-            ..Self::default()
+            fixed: Fixed::default(),
+        }
+    }
+}
+
+/// Response level (response units) of the absolute IC50 by default: 50 % viability.
+pub const DEFAULT_ABS_LEVEL: f64 = 50.0;
+
+/// Secondary fitting options (see [`fit_curve_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitOptions {
+    /// Response level for the absolute IC50 (`ic50_abs`) and for censoring unstable fits, in
+    /// response units; [`DEFAULT_ABS_LEVEL`] (50, percent viability) by default.
+    pub abs_level: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        Self {
+            abs_level: DEFAULT_ABS_LEVEL,
         }
     }
 }
@@ -305,7 +309,7 @@ fn levels(dose: &[f64], y: &[f64]) -> Levels {
     out
 }
 
-fn failed(spec: &FitSpec, n: usize, reason: impl Into<String>) -> CurveFit {
+fn failed(spec: &FitSpec, options: &FitOptions, n: usize, reason: impl Into<String>) -> CurveFit {
     CurveFit {
         model: spec.model,
         b: f64::NAN,
@@ -330,7 +334,7 @@ fn failed(spec: &FitSpec, n: usize, reason: impl Into<String>) -> CurveFit {
         dose_max: f64::NAN,
         auc: f64::NAN,
         emax_obs: f64::NAN,
-        abs_level: spec.abs_level,
+        abs_level: options.abs_level,
         iterations: 0,
         status: FitStatus::Failed(reason.into()),
     }
@@ -523,11 +527,23 @@ fn grid_start(
 ///
 /// Doses must be finite and `>= 0` (0 = untreated, the `x -> 0` limit); responses finite.
 /// Flagged or missing wells must be left out by the caller (never passed as numbers).
+/// Uses [`FitOptions::default`] (absolute level 50).
 pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
+    fit_curve_with(dose, response, spec, &FitOptions::default())
+}
+
+/// [`fit_curve`] with explicit [`FitOptions`].
+pub fn fit_curve_with(
+    dose: &[f64],
+    response: &[f64],
+    spec: &FitSpec,
+    options: &FitOptions,
+) -> CurveFit {
     let n = dose.len();
     if response.len() != n {
         return failed(
             spec,
+            options,
             n,
             format!("{} doses but {} responses", n, response.len()),
         );
@@ -535,6 +551,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     if let Some(i) = dose.iter().position(|x| !x.is_finite() || *x < 0.0) {
         return failed(
             spec,
+            options,
             n,
             format!(
                 "dose {} at row {} is not a finite dose >= 0",
@@ -544,7 +561,12 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
         );
     }
     if let Some(i) = response.iter().position(|x| !x.is_finite()) {
-        return failed(spec, n, format!("response at row {} is not finite", i + 1));
+        return failed(
+            spec,
+            options,
+            n,
+            format!("response at row {} is not finite", i + 1),
+        );
     }
     // Canonical row order (by dose, then response): the fit is bit-identical under any
     // permutation of the input rows.
@@ -561,7 +583,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     let mut free = kind.own_free();
     let mut template = [1.0, 0.0, 1.0, 0.0, 1.0];
     let fx = &spec.fixed;
-    for (k, v) in [fx.b, fx.c, fx.d, fx.e.map(f64::ln), fx.f]
+    for (k, v) in [fx.b, fx.c, fx.d, fx.e.map(f64::ln)]
         .into_iter()
         .enumerate()
     {
@@ -569,6 +591,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
             if !v.is_finite() {
                 return failed(
                     spec,
+                    options,
                     n,
                     format!(
                         "fixed {} is not finite (e must be > 0)",
@@ -580,15 +603,13 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
             free[k] = false;
         }
     }
-    if kind == ModelKind::Ll5 && template[F] <= 0.0 {
-        return failed(spec, n, "fixed f must be > 0");
-    }
     let p = free.iter().filter(|&&v| v).count();
     let lv = levels(dose, response);
     let npos = lv.lx.iter().filter(|v| v.is_finite()).count();
     if npos < 2 {
         return failed(
             spec,
+            options,
             n,
             format!("need at least 2 distinct positive doses, got {npos}"),
         );
@@ -596,6 +617,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     if n <= p {
         return failed(
             spec,
+            options,
             n,
             format!("{n} observations for {p} parameters: no residual df"),
         );
@@ -620,7 +642,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
         .max(1e-300);
     if tss <= (1e-13 * scale).powi(2) * n as f64 {
         // Constant response: the flat model is exact.
-        let mut out = failed(spec, n, "");
+        let mut out = failed(spec, options, n, "");
         out.free = free;
         out.b = 0.0;
         out.c = mean_y;
@@ -658,11 +680,11 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
         }
     }
     if !best.rss.is_finite() {
-        return failed(spec, n, "no start gave finite residuals");
+        return failed(spec, options, n, "no start gave finite residuals");
     }
     let th = prob.full(&best.params);
     if th.iter().any(|v| !v.is_finite()) {
-        return failed(spec, n, "non-finite parameters");
+        return failed(spec, options, n, "non-finite parameters");
     }
     let rss = best.rss;
     let s2 = rss / df as f64;
@@ -741,7 +763,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
         dose_max,
         auc,
         emax_obs,
-        abs_level: spec.abs_level,
+        abs_level: options.abs_level,
         iterations: best.iterations,
         status: FitStatus::Ok,
     };

@@ -16,8 +16,8 @@ pub mod normalize;
 pub mod qc;
 
 pub use fit::{
-    CurveFit, EdEstimate, FIT_COLUMNS, FitRow, FitSpec, FitStatus, Fixed, FoldShift,
-    FoldShiftError, fit_curve, ic50_fold_shift,
+    CurveFit, EdEstimate, FIT_COLUMNS, FitOptions, FitRow, FitSpec, FitStatus, Fixed, FoldShift,
+    FoldShiftError, fit_curve, fit_curve_with, ic50_fold_shift,
 };
 pub use model::ModelKind;
 pub use normalize::{

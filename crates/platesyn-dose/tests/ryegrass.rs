@@ -69,11 +69,8 @@ fn ll3_matches_drc() {
 #[test]
 fn fit_row_and_fold_shift() {
     let Some((x, y)) = data() else { return };
-    let spec = FitSpec {
-        abs_level: 4.0,
-        ..FitSpec::default()
-    };
-    let fit = fit_curve(&x, &y, &spec);
+    let opts = platesyn_dose::FitOptions { abs_level: 4.0 };
+    let fit = platesyn_dose::fit::fit_curve_with(&x, &y, &FitSpec::default(), &opts);
     let row = fit.row("ryegrass");
     let rec = row.to_record();
     assert_eq!(rec.len(), platesyn_dose::FIT_COLUMNS.len());
