@@ -1,0 +1,1064 @@
+//! Dose-response fitting that matches R drc (`drm(y ~ x, fct = LL.4())` and relatives).
+//!
+//! Ordinary least squares on `theta = (b, c, d, ln e[, f])` with analytic derivatives,
+//! Levenberg-Marquardt (see [`crate::lsq`]) from drc's self-starter and from the best point
+//! of a profiled grid of `(b, ln e)` starts (c and d solved linearly at each grid point);
+//! the lowest RSS wins. Standard errors as drc reports them:
+//! `SE = sqrt(diag(2 s^2 H^-1))`, `H` = Hessian of the RSS at the optimum (central
+//! differences of the analytic gradient), `s^2 = RSS / (n - p)`.
+//!
+//! Units: doses in the caller's unit (dose 0 allowed: the `x -> 0` limit); responses in the
+//! caller's unit (percent viability for the `ic50_abs` convention at level 50).
+
+use std::fmt;
+
+use nalgebra::{DMatrix, SymmetricEigen};
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
+
+use crate::lsq::{LmOptions, LsqProblem, levenberg_marquardt};
+pub use crate::model::ModelKind;
+use crate::model::{B, C, D, F, LE, g_at_zero, log_dose_for_g, mean_g, response_and_grad};
+
+/// Condition-number limit of the (diagonally scaled) RSS Hessian above which a fit is
+/// `unstable` (GraphPad Prism's rule of thumb, 6.7e8).
+pub const UNSTABLE_CONDITION: f64 = 6.7e8;
+/// F-test p-value at or above which a curve is `flat` (no evidence against the mean model).
+pub const FLAT_P_VALUE: f64 = 0.05;
+
+/// Parameters held fixed at given values (in the response and dose units of the data;
+/// `e` in dose units, not log).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Fixed {
+    /// Slope.
+    pub b: Option<f64>,
+    /// Lower asymptote (bottom).
+    pub c: Option<f64>,
+    /// Upper asymptote (top).
+    pub d: Option<f64>,
+    /// ED50-type location `e` (> 0).
+    pub e: Option<f64>,
+    /// LL.5 asymmetry `f` (> 0).
+    pub f: Option<f64>,
+}
+
+/// What to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitSpec {
+    /// The model.
+    pub model: ModelKind,
+    /// Fixed parameters (LL.3 fixes `c = 0` on its own).
+    pub fixed: Fixed,
+    /// Response level for the absolute IC50 (`ic50_abs`), in response units; 50 (percent
+    /// viability) by default.
+    pub abs_level: f64,
+}
+
+impl Default for FitSpec {
+    fn default() -> Self {
+        Self {
+            model: ModelKind::Ll4,
+            fixed: Fixed::default(),
+            abs_level: 50.0,
+        }
+    }
+}
+
+impl FitSpec {
+    /// A spec for `model` with nothing fixed.
+    pub fn new(model: ModelKind) -> Self {
+        Self {
+            model,
+            ..Self::default()
+        }
+    }
+}
+
+/// Outcome class of a fit. Names (see [`FitStatus::name`]) are the `status` column values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FitStatus {
+    /// Converged, well-conditioned, ED50 inside the tested dose range.
+    Ok,
+    /// No evidence of a dose effect: F-test against the mean model has p >= 0.05 (or the
+    /// response is constant). ED values are not reported.
+    Flat,
+    /// The Hessian is (nearly) singular: condition number above [`UNSTABLE_CONDITION`].
+    Unstable,
+    /// The ED50 lies above the highest tested dose: reported as censored (`> max dose`).
+    Ic50AboveRange,
+    /// The ED50 lies below the lowest positive tested dose: censored (`< min dose`).
+    Ic50BelowRange,
+    /// No fit; the reason says why.
+    Failed(String),
+}
+
+impl FitStatus {
+    /// `ok`, `flat`, `unstable`, `ic50_above_range`, `ic50_below_range` or `failed`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Flat => "flat",
+            Self::Unstable => "unstable",
+            Self::Ic50AboveRange => "ic50_above_range",
+            Self::Ic50BelowRange => "ic50_below_range",
+            Self::Failed(_) => "failed",
+        }
+    }
+
+    /// True for `ok` only.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Self::Ok)
+    }
+}
+
+impl fmt::Display for FitStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Failed(r) => write!(f, "failed: {r}"),
+            s => f.write_str(s.name()),
+        }
+    }
+}
+
+/// An effective-dose estimate with its delta-method standard error and CI.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EdEstimate {
+    /// The dose (dose units).
+    pub estimate: f64,
+    /// Delta-method standard error (dose units); `None` without a covariance.
+    pub se: Option<f64>,
+    /// Lower CI bound: `estimate - t(1 - alpha/2, n - p) se` (drc's `interval = "delta"`).
+    pub lo: Option<f64>,
+    /// Upper CI bound.
+    pub hi: Option<f64>,
+}
+
+/// A fitted curve. Parameters in drc's parameterization; `e` in dose units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurveFit {
+    /// The model.
+    pub model: ModelKind,
+    /// Slope (`b > 0`: response falls from `d` to `c` as dose rises, for log-logistic).
+    pub b: f64,
+    /// Lower asymptote.
+    pub c: f64,
+    /// Upper asymptote.
+    pub d: f64,
+    /// Location (relative ED50 for LL.3/LL.4), dose units.
+    pub e: f64,
+    /// LL.5 asymmetry; 1 for the other models.
+    pub f: f64,
+    /// Which of `[b, c, d, e, f]` were estimated.
+    pub free: [bool; 5],
+    /// Standard errors of `[b, c, d, e, f]` (`None` when fixed or unavailable).
+    pub se: [Option<f64>; 5],
+    /// Covariance of `[b, c, d, e, f]` (row-major 5x5, zero rows for fixed parameters).
+    pub cov: Option<[[f64; 5]; 5]>,
+    /// Covariance of `[b, c, d, ln e, f]` (the fitting parameterization).
+    pub cov_log: Option<[[f64; 5]; 5]>,
+    /// Number of observations.
+    pub n: usize,
+    /// Residual degrees of freedom `n - p`.
+    pub df: usize,
+    /// Residual sum of squares.
+    pub rss: f64,
+    /// Residual standard error `sqrt(RSS / df)`.
+    pub rse: f64,
+    /// Gaussian log-likelihood at the MLE of sigma: `-n/2 (ln(2 pi RSS / n) + 1)`.
+    pub loglik: f64,
+    /// drc's AIC: `-2 logLik + 2 (p + 1)` (sigma counted as a parameter).
+    pub aic: f64,
+    /// `1 - RSS / TSS` (TSS about the mean).
+    pub r2: f64,
+    /// p-value of the F-test against the mean (flat) model.
+    pub flat_p: f64,
+    /// Condition number of the diagonally scaled RSS Hessian (infinite when singular).
+    pub condition: f64,
+    /// Lowest positive tested dose.
+    pub dose_min: f64,
+    /// Highest tested dose.
+    pub dose_max: f64,
+    /// Normalized AUC: area under the fitted curve over `[log10 dose_min, log10 dose_max]`
+    /// divided by that width, i.e. the mean fitted response over the tested range on a log
+    /// scale (response units; 100 = no effect for percent viability).
+    pub auc: f64,
+    /// Observed Emax: the most extreme dose-level mean response in the direction of the
+    /// effect (lowest for falling curves, highest for rising ones), response units.
+    pub emax_obs: f64,
+    /// Response level used for `ic50_abs`.
+    pub abs_level: f64,
+    /// LM iterations (Jacobian evaluations) of the winning start.
+    pub iterations: usize,
+    /// Outcome.
+    pub status: FitStatus,
+}
+
+/// The least-squares problem of one curve: free parameters in `[b, c, d, ln e, f]` order.
+#[derive(Debug, Clone)]
+pub struct DoseProblem {
+    kind: ModelKind,
+    lx: Vec<f64>,
+    y: Vec<f64>,
+    template: [f64; 5],
+    free_idx: Vec<usize>,
+}
+
+impl DoseProblem {
+    /// Build from doses (>= 0), responses, the model and the full template (fixed values).
+    pub fn new(
+        kind: ModelKind,
+        dose: &[f64],
+        y: &[f64],
+        template: [f64; 5],
+        free: [bool; 5],
+    ) -> Self {
+        Self {
+            kind,
+            lx: dose.iter().map(|&x| x.ln()).collect(),
+            y: y.to_vec(),
+            template,
+            free_idx: (0..5).filter(|&k| free[k]).collect(),
+        }
+    }
+
+    /// Full `theta` from the free parameter vector.
+    pub fn full(&self, p: &[f64]) -> [f64; 5] {
+        let mut th = self.template;
+        for (k, &i) in self.free_idx.iter().enumerate() {
+            th[i] = p[k];
+        }
+        th
+    }
+
+    /// Free parameter vector from a full `theta`.
+    pub fn free_of(&self, th: &[f64; 5]) -> Vec<f64> {
+        self.free_idx.iter().map(|&i| th[i]).collect()
+    }
+}
+
+impl LsqProblem for DoseProblem {
+    fn n_obs(&self) -> usize {
+        self.y.len()
+    }
+    fn n_params(&self) -> usize {
+        self.free_idx.len()
+    }
+    fn residuals(&self, p: &[f64], r: &mut [f64]) -> bool {
+        let th = self.full(p);
+        if self.kind == ModelKind::Ll5 && th[F] <= 0.0 {
+            return false;
+        }
+        let mut ok = true;
+        for ((ri, &lx), &y) in r.iter_mut().zip(&self.lx).zip(&self.y) {
+            *ri = y - crate::model::response_at(self.kind, &th, lx);
+            ok &= ri.is_finite();
+        }
+        ok
+    }
+    fn jacobian(&self, p: &[f64], jac: &mut [f64]) -> bool {
+        let th = self.full(p);
+        let k = self.free_idx.len();
+        let mut ok = true;
+        for (i, &lx) in self.lx.iter().enumerate() {
+            let (_, g) = response_and_grad(self.kind, &th, lx);
+            for (j, &fi) in self.free_idx.iter().enumerate() {
+                let v = g[fi];
+                ok &= v.is_finite();
+                jac[i * k + j] = v;
+            }
+        }
+        ok
+    }
+}
+
+/// Per-dose-level summary used by starts and statistics.
+struct Levels {
+    /// ln dose per level (ascending; `-inf` for dose 0).
+    lx: Vec<f64>,
+    count: Vec<f64>,
+    sum: Vec<f64>,
+}
+
+fn levels(dose: &[f64], y: &[f64]) -> Levels {
+    let mut idx: Vec<usize> = (0..dose.len()).collect();
+    idx.sort_by(|&a, &b| dose[a].total_cmp(&dose[b]));
+    let mut out = Levels {
+        lx: Vec::new(),
+        count: Vec::new(),
+        sum: Vec::new(),
+    };
+    let mut last = f64::NAN;
+    for i in idx {
+        if dose[i] != last {
+            last = dose[i];
+            out.lx.push(dose[i].ln());
+            out.count.push(0.0);
+            out.sum.push(0.0);
+        }
+        let k = out.lx.len() - 1;
+        out.count[k] += 1.0;
+        out.sum[k] += y[i];
+    }
+    out
+}
+
+fn failed(spec: &FitSpec, n: usize, reason: impl Into<String>) -> CurveFit {
+    CurveFit {
+        model: spec.model,
+        b: f64::NAN,
+        c: f64::NAN,
+        d: f64::NAN,
+        e: f64::NAN,
+        f: f64::NAN,
+        free: [false; 5],
+        se: [None; 5],
+        cov: None,
+        cov_log: None,
+        n,
+        df: 0,
+        rss: f64::NAN,
+        rse: f64::NAN,
+        loglik: f64::NAN,
+        aic: f64::NAN,
+        r2: f64::NAN,
+        flat_p: f64::NAN,
+        condition: f64::NAN,
+        dose_min: f64::NAN,
+        dose_max: f64::NAN,
+        auc: f64::NAN,
+        emax_obs: f64::NAN,
+        abs_level: spec.abs_level,
+        iterations: 0,
+        status: FitStatus::Failed(reason.into()),
+    }
+}
+
+/// The per-observation transform `z = t` implied by response fraction `g` (for the
+/// self-starter's linear regression of `t` on `ln x`).
+fn t_of_g(kind: ModelKind, g: f64) -> f64 {
+    match kind {
+        ModelKind::W14 => (-g.ln()).ln(),
+        ModelKind::W24 => (-(-g).ln_1p()).ln(),
+        _ => ((1.0 - g) / g).ln(),
+    }
+}
+
+/// drc-style self-starter: asymptotes from the extreme level means (widened by 5 % of the
+/// range unless fixed), then `b`, `ln e` from the regression of the linearised response on
+/// `ln x` over positive doses.
+fn self_start(kind: ModelKind, lv: &Levels, template: &[f64; 5], free: &[bool; 5]) -> [f64; 5] {
+    let means: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
+    let lo = means.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let margin = 0.05 * (hi - lo) + 1e-12 * hi.abs().max(lo.abs()).max(1e-300);
+    let mut th = *template;
+    // Direction: falling response with dose => b > 0 for LL/W1, b < 0 for W2 (drc).
+    let pos: Vec<usize> = (0..lv.lx.len()).filter(|&k| lv.lx[k].is_finite()).collect();
+    let (mx, my) = pos
+        .iter()
+        .fold((0.0, 0.0), |(a, b), &k| (a + lv.lx[k], b + means[k]));
+    let np = pos.len().max(1) as f64;
+    let (mx, my) = (mx / np, my / np);
+    let cov: f64 = pos.iter().map(|&k| (lv.lx[k] - mx) * (means[k] - my)).sum();
+    let falling = cov <= 0.0;
+    // In drc's parameterization, c is the x->inf asymptote for b > 0.
+    let (c0, d0) = (lo - margin, hi + margin);
+    let (c0, d0) = if free[C] && free[D] {
+        (c0, d0)
+    } else if free[C] {
+        // d fixed: c on the far side
+        if falling == (template[D] >= my) {
+            (c0, template[D])
+        } else {
+            (d0, template[D])
+        }
+    } else if free[D] {
+        if falling == (template[C] <= my) {
+            (template[C], d0)
+        } else {
+            (template[C], c0)
+        }
+    } else {
+        (template[C], template[D])
+    };
+    th[C] = c0;
+    th[D] = d0;
+    if free[F] {
+        th[F] = 1.0;
+    }
+    let amp = d0 - c0;
+    let (mut sx, mut sz, mut sxx, mut sxz, mut w) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &k in &pos {
+        let g = ((means[k] - c0) / amp).clamp(1e-3, 1.0 - 1e-3);
+        let z = t_of_g(kind, g);
+        let x = lv.lx[k];
+        sx += x;
+        sz += z;
+        sxx += x * x;
+        sxz += x * z;
+        w += 1.0;
+    }
+    let den = w * sxx - sx * sx;
+    let mut b = if den > 0.0 {
+        (w * sxz - sx * sz) / den
+    } else {
+        1.0
+    };
+    if !b.is_finite() || b.abs() < 1e-3 {
+        b = if falling { 1.0 } else { -1.0 };
+    }
+    let a = (sz - b * sx) / w;
+    let mut le = -a / b;
+    let (lmin, lmax) = (lv.lx[pos[0]], lv.lx[pos[pos.len() - 1]]);
+    let span = (lmax - lmin).max(1e-6);
+    if !le.is_finite() {
+        le = 0.5 * (lmin + lmax);
+    }
+    le = le.clamp(lmin - span, lmax + span);
+    if free[B] {
+        th[B] = b.clamp(-20.0, 20.0);
+    }
+    if free[LE] {
+        th[LE] = le;
+    }
+    th
+}
+
+/// Profiled grid: for each `(b, ln e)` on the grid solve `c`, `d` by linear least squares
+/// (per dose level), return the full theta with the lowest RSS and that RSS.
+fn grid_start(
+    kind: ModelKind,
+    lv: &Levels,
+    template: &[f64; 5],
+    free: &[bool; 5],
+    sign: f64,
+    sumsq_y: f64,
+) -> Option<([f64; 5], f64)> {
+    let pos: Vec<f64> = lv.lx.iter().copied().filter(|v| v.is_finite()).collect();
+    let (lmin, lmax) = (pos[0], pos[pos.len() - 1]);
+    let step = ((lmax - lmin) / (pos.len().max(2) - 1) as f64).max(1e-3);
+    let mut les: Vec<f64> = if free[LE] {
+        pos.clone()
+    } else {
+        vec![template[LE]]
+    };
+    if free[LE] {
+        les.push(lmin - step);
+        les.push(lmax + step);
+    }
+    let bs: Vec<f64> = if free[B] {
+        [0.7, 1.5, 3.0, 6.0]
+            .iter()
+            .map(|m| m * sign / step.max(0.3))
+            .collect()
+    } else {
+        vec![template[B]]
+    };
+    let ntot: f64 = lv.count.iter().sum();
+    let sy: f64 = lv.sum.iter().sum();
+    let mut best: Option<([f64; 5], f64)> = None;
+    let mut th = *template;
+    if free[F] {
+        th[F] = 1.0;
+    }
+    for &b in &bs {
+        for &le in &les {
+            th[B] = b;
+            th[LE] = le;
+            let (mut sg, mut sgg, mut sgy) = (0.0, 0.0, 0.0);
+            for k in 0..lv.lx.len() {
+                let g = crate::model::g_at(kind, &th, lv.lx[k]);
+                sg += lv.count[k] * g;
+                sgg += lv.count[k] * g * g;
+                sgy += lv.sum[k] * g;
+            }
+            // y ~ c + (d - c) g = c + s g
+            let (c, d) = if free[C] && free[D] {
+                let den = ntot * sgg - sg * sg;
+                if den <= 1e-12 * ntot * sgg.max(1e-300) {
+                    continue;
+                }
+                let s = (ntot * sgy - sg * sy) / den;
+                let c = (sy - s * sg) / ntot;
+                (c, c + s)
+            } else if free[D] {
+                let c = template[C];
+                if sgg <= 0.0 {
+                    continue;
+                }
+                (c, c + (sgy - c * sg) / sgg)
+            } else if free[C] {
+                let d = template[D];
+                // y - d = (c - d)(1 - g)
+                let h = ntot - 2.0 * sg + sgg;
+                if h <= 0.0 {
+                    continue;
+                }
+                let shy = (sy - sgy) - d * (ntot - sg);
+                (d + shy / h, d)
+            } else {
+                (template[C], template[D])
+            };
+            let s = d - c;
+            // RSS = sum (y - c - s g)^2
+            let rss = sumsq_y - 2.0 * c * sy - 2.0 * s * sgy
+                + ntot * c * c
+                + 2.0 * c * s * sg
+                + s * s * sgg;
+            if rss.is_finite() && best.as_ref().is_none_or(|(_, r)| rss < *r) {
+                let mut t = th;
+                t[C] = c;
+                t[D] = d;
+                best = Some((t, rss));
+            }
+        }
+    }
+    best
+}
+
+/// Fit one curve. Never panics: bad input or no convergence give `status = failed`.
+///
+/// Doses must be finite and `>= 0` (0 = untreated, the `x -> 0` limit); responses finite.
+/// Flagged or missing wells must be left out by the caller (never passed as numbers).
+pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
+    let n = dose.len();
+    if response.len() != n {
+        return failed(
+            spec,
+            n,
+            format!("{} doses but {} responses", n, response.len()),
+        );
+    }
+    if let Some(i) = dose.iter().position(|x| !x.is_finite() || *x < 0.0) {
+        return failed(
+            spec,
+            n,
+            format!(
+                "dose {} at row {} is not a finite dose >= 0",
+                dose[i],
+                i + 1
+            ),
+        );
+    }
+    if let Some(i) = response.iter().position(|x| !x.is_finite()) {
+        return failed(spec, n, format!("response at row {} is not finite", i + 1));
+    }
+    let kind = spec.model;
+    let mut free = kind.own_free();
+    let mut template = [1.0, 0.0, 1.0, 0.0, 1.0];
+    let fx = &spec.fixed;
+    for (k, v) in [fx.b, fx.c, fx.d, fx.e.map(f64::ln), fx.f]
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(v) = v {
+            if !v.is_finite() {
+                return failed(
+                    spec,
+                    n,
+                    format!(
+                        "fixed {} is not finite (e must be > 0)",
+                        crate::model::PARAM_NAMES[k]
+                    ),
+                );
+            }
+            template[k] = v;
+            free[k] = false;
+        }
+    }
+    if kind == ModelKind::Ll5 && template[F] <= 0.0 {
+        return failed(spec, n, "fixed f must be > 0");
+    }
+    let p = free.iter().filter(|&&v| v).count();
+    let lv = levels(dose, response);
+    let npos = lv.lx.iter().filter(|v| v.is_finite()).count();
+    if npos < 2 {
+        return failed(
+            spec,
+            n,
+            format!("need at least 2 distinct positive doses, got {npos}"),
+        );
+    }
+    if n <= p {
+        return failed(
+            spec,
+            n,
+            format!("{n} observations for {p} parameters: no residual df"),
+        );
+    }
+    let df = n - p;
+    let mean_y = response.iter().sum::<f64>() / n as f64;
+    let tss: f64 = response.iter().map(|y| (y - mean_y).powi(2)).sum();
+    let sumsq_y: f64 = response.iter().map(|y| y * y).sum();
+    let dose_min = dose
+        .iter()
+        .copied()
+        .filter(|&x| x > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let dose_max = dose.iter().copied().fold(0.0, f64::max);
+    let means: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
+
+    let prob = DoseProblem::new(kind, dose, response, template, free);
+    let scale = response
+        .iter()
+        .map(|y| y.abs())
+        .fold(0.0, f64::max)
+        .max(1e-300);
+    if tss <= (1e-13 * scale).powi(2) * n as f64 {
+        // Constant response: the flat model is exact.
+        let mut out = failed(spec, n, "");
+        out.free = free;
+        out.b = 0.0;
+        out.c = mean_y;
+        out.d = mean_y;
+        out.f = template[F];
+        out.df = df;
+        out.rss = tss;
+        out.rse = (tss / df as f64).sqrt();
+        out.r2 = 0.0;
+        out.flat_p = 1.0;
+        out.dose_min = dose_min;
+        out.dose_max = dose_max;
+        out.auc = mean_y;
+        out.emax_obs = mean_y;
+        out.status = FitStatus::Flat;
+        return out;
+    }
+
+    let opts = LmOptions::default();
+    let s0 = self_start(kind, &lv, &template, &free);
+    let mut best = levenberg_marquardt(&prob, &prob.free_of(&s0), &opts);
+    let sign = if s0[B] >= 0.0 { 1.0 } else { -1.0 };
+    for sgn in [sign, -sign] {
+        if let Some((g0, grss)) = grid_start(kind, &lv, &template, &free, sgn, sumsq_y) {
+            if !(grss < best.rss * (1.0 - 1e-6)) && sgn == sign && best.stop.converged() {
+                continue;
+            }
+            if sgn != sign && !(grss < best.rss) {
+                continue;
+            }
+            let r = levenberg_marquardt(&prob, &prob.free_of(&g0), &opts);
+            if r.rss < best.rss {
+                best = r;
+            }
+        }
+    }
+    if !best.rss.is_finite() {
+        return failed(spec, n, "no start gave finite residuals");
+    }
+    let th = prob.full(&best.params);
+    if th.iter().any(|v| !v.is_finite()) {
+        return failed(spec, n, "non-finite parameters");
+    }
+    let rss = best.rss;
+    let s2 = rss / df as f64;
+    // Hessian of RSS -> covariance in the fitting parameterization.
+    let (cov_log, condition) = match crate::lsq::rss_hessian(&prob, &best.params) {
+        Some(h) => covariance(&h, p, s2, &free),
+        None => (None, f64::INFINITY),
+    };
+    let e = th[LE].exp();
+    let cov = cov_log.map(|cl| {
+        let mut c = cl;
+        for i in 0..5 {
+            c[i][LE] *= e;
+            c[LE][i] *= e;
+        }
+        c
+    });
+    let se: [Option<f64>; 5] = std::array::from_fn(|k| {
+        if free[k] {
+            cov.and_then(|c| (c[k][k] >= 0.0).then(|| c[k][k].sqrt()))
+        } else {
+            None
+        }
+    });
+    let nf = n as f64;
+    let loglik = -0.5 * nf * ((2.0 * std::f64::consts::PI * rss / nf).ln() + 1.0);
+    let flat_p = if p > 1 {
+        let f_stat = ((tss - rss) / (p - 1) as f64) / s2;
+        FisherSnedecor::new((p - 1) as f64, df as f64)
+            .map(|dist| {
+                if f_stat.is_finite() {
+                    dist.sf(f_stat.max(0.0))
+                } else {
+                    0.0
+                }
+            })
+            .unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
+    };
+    let g0 = g_at_zero(kind, &th);
+    let falling = (th[D] - th[C]) * (1.0 - 2.0 * g0) < 0.0;
+    let emax_obs = if falling {
+        means.iter().copied().fold(f64::INFINITY, f64::min)
+    } else {
+        means.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+    };
+    let auc = if dose_max > dose_min {
+        th[C] + (th[D] - th[C]) * mean_g(kind, &th, dose_min.ln(), dose_max.ln())
+    } else {
+        f64::NAN
+    };
+    let mut fit = CurveFit {
+        model: kind,
+        b: th[B],
+        c: th[C],
+        d: th[D],
+        e,
+        f: th[F],
+        free,
+        se,
+        cov,
+        cov_log,
+        n,
+        df,
+        rss,
+        rse: s2.sqrt(),
+        loglik,
+        aic: -2.0 * loglik + 2.0 * (p as f64 + 1.0),
+        r2: 1.0 - rss / tss,
+        flat_p,
+        condition,
+        dose_min,
+        dose_max,
+        auc,
+        emax_obs,
+        abs_level: spec.abs_level,
+        iterations: best.iterations,
+        status: FitStatus::Ok,
+    };
+    fit.status = classify(&fit, &lv, &means);
+    fit
+}
+
+/// Status rules, in order: flat (F-test p >= 0.05); unstable (condition > 6.7e8) — unless the
+/// data never cross `abs_level` and move towards it across the tested range, in which case
+/// the ED50 is censored above (or, if every level is already past it, below) the range;
+/// ED50 above / below the tested positive doses; otherwise ok.
+fn classify(fit: &CurveFit, lv: &Levels, means: &[f64]) -> FitStatus {
+    if fit.flat_p >= FLAT_P_VALUE {
+        return FitStatus::Flat;
+    }
+    if !(fit.condition <= UNSTABLE_CONDITION) {
+        let pos: Vec<usize> = (0..lv.lx.len()).filter(|&k| lv.lx[k].is_finite()).collect();
+        let y_lo = means[pos[0]];
+        let y_hi = means[pos[pos.len() - 1]];
+        let level = fit.abs_level;
+        let first = means[0];
+        let all_above = means.iter().all(|&m| m > level);
+        let all_below = means.iter().all(|&m| m < level);
+        if all_above || all_below {
+            // moving towards the level with dose: the crossing lies beyond the top dose
+            let towards =
+                (y_hi - y_lo).abs() > 0.0 && ((y_hi - level).abs() < (first - level).abs());
+            return if towards {
+                FitStatus::Ic50AboveRange
+            } else {
+                FitStatus::Ic50BelowRange
+            };
+        }
+        return FitStatus::Unstable;
+    }
+    if fit.e > fit.dose_max {
+        FitStatus::Ic50AboveRange
+    } else if fit.e < fit.dose_min {
+        FitStatus::Ic50BelowRange
+    } else {
+        FitStatus::Ok
+    }
+}
+
+type Cov5 = [[f64; 5]; 5];
+
+/// `2 s^2 H^-1` expanded to 5x5 and the scaled condition number of `H`.
+fn covariance(h: &[f64], p: usize, s2: f64, free: &[bool; 5]) -> (Option<Cov5>, f64) {
+    let hm = DMatrix::from_row_slice(p, p, h);
+    let diag: Vec<f64> = (0..p).map(|i| hm[(i, i)]).collect();
+    if diag.iter().any(|&v| !(v > 0.0)) {
+        return (None, f64::INFINITY);
+    }
+    let scaled = DMatrix::from_fn(p, p, |i, j| hm[(i, j)] / (diag[i] * diag[j]).sqrt());
+    let eig = SymmetricEigen::new(scaled.clone());
+    let min = eig
+        .eigenvalues
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let max = eig
+        .eigenvalues
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let condition = if min > 0.0 { max / min } else { f64::INFINITY };
+    let Some(chol) = scaled.cholesky() else {
+        return (None, condition);
+    };
+    let inv_s = chol.inverse();
+    let idx: Vec<usize> = (0..5).filter(|&k| free[k]).collect();
+    let mut cov = [[0.0; 5]; 5];
+    for (a, &i) in idx.iter().enumerate() {
+        for (b, &j) in idx.iter().enumerate() {
+            cov[i][j] = 2.0 * s2 * inv_s[(a, b)] / (diag[a] * diag[b]).sqrt();
+        }
+    }
+    let ok = cov.iter().flatten().all(|v| v.is_finite());
+    (ok.then_some(cov), condition)
+}
+
+impl CurveFit {
+    /// Full parameter vector `[b, c, d, ln e, f]`.
+    pub fn theta(&self) -> [f64; 5] {
+        [self.b, self.c, self.d, self.e.ln(), self.f]
+    }
+
+    /// Fitted response at `dose` (dose 0 = the `x -> 0` limit). NaN for failed fits.
+    pub fn predict(&self, dose: f64) -> f64 {
+        if self.e.is_nan() && self.b == 0.0 {
+            return self.c; // constant (flat) model
+        }
+        crate::model::response_at(self.model, &self.theta(), dose.ln())
+    }
+
+    /// Dose at which the fitted curve reaches response `y`; `None` when `y` is not strictly
+    /// between the asymptotes (the curve never gets there).
+    pub fn dose_for_response(&self, y: f64) -> Option<f64> {
+        let th = self.theta();
+        let g = (y - th[C]) / (th[D] - th[C]);
+        log_dose_for_g(self.model, &th, g).map(f64::exp)
+    }
+
+    /// Target `g` for a relative ED: `p` percent of the way from the `x -> 0` asymptote to
+    /// the `x -> inf` asymptote (drc's `ED(type = "relative")`, reference = control).
+    fn g_relative(&self, p: f64) -> f64 {
+        let g0 = g_at_zero(self.model, &self.theta());
+        g0 + (p / 100.0) * (1.0 - 2.0 * g0)
+    }
+
+    /// Delta-method ED from a `ln dose` function of theta.
+    fn ed_from(&self, lnx: impl Fn(&[f64; 5]) -> Option<f64>, level: f64) -> Option<EdEstimate> {
+        let th = self.theta();
+        let l0 = lnx(&th)?;
+        let x = l0.exp();
+        let mut out = EdEstimate {
+            estimate: x,
+            se: None,
+            lo: None,
+            hi: None,
+        };
+        let Some(cov) = self.cov_log else {
+            return Some(out);
+        };
+        let mut grad = [0.0; 5];
+        for k in 0..5 {
+            if !self.free[k] {
+                continue;
+            }
+            let h = 1e-6 * th[k].abs().max(1e-3);
+            let mut tp = th;
+            tp[k] += h;
+            let mut tm = th;
+            tm[k] -= h;
+            grad[k] = (lnx(&tp)? - lnx(&tm)?) / (2.0 * h);
+        }
+        let var: f64 = (0..5)
+            .map(|i| (0..5).map(|j| grad[i] * cov[i][j] * grad[j]).sum::<f64>())
+            .sum();
+        if var >= 0.0 && var.is_finite() {
+            let se = x * var.sqrt();
+            out.se = Some(se);
+            if let Some(t) = t_quantile(level, self.df) {
+                out.lo = Some(x - t * se);
+                out.hi = Some(x + t * se);
+            }
+        }
+        Some(out)
+    }
+
+    /// Relative effective dose `ED(p)` (`0 < p < 100`, percent) with a delta-method CI at
+    /// confidence `level` (e.g. 0.95) on `t(n - p)`, as drc `ED(..., interval = "delta")`.
+    pub fn ed_relative(&self, p: f64, level: f64) -> Option<EdEstimate> {
+        if !(p > 0.0 && p < 100.0) || matches!(self.status, FitStatus::Failed(_)) {
+            return None;
+        }
+        let kind = self.model;
+        let g = self.g_relative(p);
+        self.ed_from(|th| log_dose_for_g(kind, th, g), level)
+    }
+
+    /// Absolute effective dose: where the curve crosses response `y` (e.g. 50 % viability),
+    /// with a delta-method CI; `None` when the curve never crosses `y`.
+    pub fn ed_absolute(&self, y: f64, level: f64) -> Option<EdEstimate> {
+        if matches!(self.status, FitStatus::Failed(_)) {
+            return None;
+        }
+        let kind = self.model;
+        self.ed_from(
+            |th| log_dose_for_g(kind, th, (y - th[C]) / (th[D] - th[C])),
+            level,
+        )
+    }
+
+    /// The `platesyn fit` row for this curve (see [`FIT_COLUMNS`]).
+    pub fn row(&self, curve: &str) -> FitRow {
+        let usable = !matches!(self.status, FitStatus::Failed(_) | FitStatus::Flat);
+        let censored = matches!(
+            self.status,
+            FitStatus::Ic50AboveRange | FitStatus::Ic50BelowRange
+        );
+        let ed = if usable {
+            self.ed_relative(50.0, 0.95)
+        } else {
+            None
+        };
+        let ed_shown = ed.filter(|_| !censored);
+        let fin = |v: f64| v.is_finite().then_some(v);
+        let param = |v: f64| {
+            if usable || self.status == FitStatus::Flat {
+                fin(v)
+            } else {
+                None
+            }
+        };
+        let ed50_censored = match self.status {
+            FitStatus::Ic50AboveRange => Some(format!("> {}", fmt_num(self.dose_max))),
+            FitStatus::Ic50BelowRange => Some(format!("< {}", fmt_num(self.dose_min))),
+            _ => None,
+        };
+        FitRow {
+            curve: curve.to_owned(),
+            model: self.model.name(),
+            n: self.n,
+            b: param(self.b),
+            c: param(self.c),
+            d: param(self.d),
+            e: if usable { fin(self.e) } else { None },
+            se_b: self.se[B],
+            se_c: self.se[C],
+            se_d: self.se[D],
+            se_e: self.se[LE],
+            rss: fin(self.rss),
+            rse: fin(self.rse),
+            df: self.df,
+            ed50: ed_shown.map(|x| x.estimate),
+            ed50_censored,
+            ed50_se: ed_shown.and_then(|x| x.se),
+            ed50_lo: ed_shown.and_then(|x| x.lo),
+            ed50_hi: ed_shown.and_then(|x| x.hi),
+            ic50_abs: if usable && !censored {
+                self.dose_for_response(self.abs_level)
+            } else {
+                None
+            },
+            auc: fin(self.auc),
+            r2: fin(self.r2),
+            status: self.status.name(),
+        }
+    }
+}
+
+fn fmt_num(x: f64) -> String {
+    format!("{x}")
+}
+
+/// Two-sided `t` quantile `t(1 - (1 - level)/2, df)`.
+pub fn t_quantile(level: f64, df: usize) -> Option<f64> {
+    if df == 0 || !(level > 0.0 && level < 1.0) {
+        return None;
+    }
+    StudentsT::new(0.0, 1.0, df as f64)
+        .ok()
+        .map(|t| t.inverse_cdf(1.0 - (1.0 - level) / 2.0))
+}
+
+/// Column names of the `platesyn fit` table, in order.
+pub const FIT_COLUMNS: [&str; 22] = [
+    "curve", "model", "n", "b", "c", "d", "e", "se_b", "se_c", "se_d", "se_e", "rss", "rse", "df",
+    "ed50", "ed50_se", "ed50_lo", "ed50_hi", "ic50_abs", "auc", "r2", "status",
+];
+
+/// One row of the `platesyn fit` table. `None` = empty cell. Parameters are blank for
+/// failed fits; ED50 columns blank for flat fits; a censored ED50 is shown as `> max dose` /
+/// `< min dose` text in the `ed50` column (never a number extrapolated off the data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitRow {
+    /// Curve id.
+    pub curve: String,
+    /// Model name (`LL.4`, ...).
+    pub model: &'static str,
+    /// Observations.
+    pub n: usize,
+    /// Slope.
+    pub b: Option<f64>,
+    /// Lower asymptote.
+    pub c: Option<f64>,
+    /// Upper asymptote.
+    pub d: Option<f64>,
+    /// Location `e` (dose units).
+    pub e: Option<f64>,
+    /// SE of b.
+    pub se_b: Option<f64>,
+    /// SE of c.
+    pub se_c: Option<f64>,
+    /// SE of d.
+    pub se_d: Option<f64>,
+    /// SE of e.
+    pub se_e: Option<f64>,
+    /// Residual sum of squares.
+    pub rss: Option<f64>,
+    /// Residual standard error.
+    pub rse: Option<f64>,
+    /// Residual df.
+    pub df: usize,
+    /// Relative ED50 (dose units).
+    pub ed50: Option<f64>,
+    /// Censored ED50 text (`> 10`, `< 0.001`) when the status says so.
+    pub ed50_censored: Option<String>,
+    /// Delta-method SE of ED50.
+    pub ed50_se: Option<f64>,
+    /// Lower 95 % CI of ED50.
+    pub ed50_lo: Option<f64>,
+    /// Upper 95 % CI of ED50.
+    pub ed50_hi: Option<f64>,
+    /// Dose where the curve crosses the absolute level (50), if it does.
+    pub ic50_abs: Option<f64>,
+    /// Normalized AUC (mean fitted response over the log10 dose range).
+    pub auc: Option<f64>,
+    /// R squared.
+    pub r2: Option<f64>,
+    /// Status name.
+    pub status: &'static str,
+}
+
+impl FitRow {
+    /// The 22 cells as text in [`FIT_COLUMNS`] order (`None` -> empty; numbers in Rust's
+    /// shortest round-trip form).
+    pub fn to_record(&self) -> Vec<String> {
+        let o = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
+        vec![
+            self.curve.clone(),
+            self.model.to_owned(),
+            self.n.to_string(),
+            o(self.b),
+            o(self.c),
+            o(self.d),
+            o(self.e),
+            o(self.se_b),
+            o(self.se_c),
+            o(self.se_d),
+            o(self.se_e),
+            o(self.rss),
+            o(self.rse),
+            self.df.to_string(),
+            self.ed50_censored.clone().unwrap_or_else(|| o(self.ed50)),
+            o(self.ed50_se),
+            o(self.ed50_lo),
+            o(self.ed50_hi),
+            o(self.ic50_abs),
+            o(self.auc),
+            o(self.r2),
+            self.status.to_owned(),
+        ]
+    }
+}
