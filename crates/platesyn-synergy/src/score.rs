@@ -98,8 +98,9 @@ pub enum FitFlag {
         /// The fitter's status text (`"failed"` for non-finite parameters).
         status: String,
     },
-    /// A ZIP row/column fit whose status is not ok, or that failed (then the observed
-    /// responses of that slice are used, as SynergyFinder does).
+    /// A ZIP row/column fit that is unstable (near-singular) or failed (then the observed
+    /// responses of that slice are used, as SynergyFinder does). Row/column fits are not
+    /// flagged for an ED50 outside the tested range: that is normal for a slice.
     Slice {
         /// Drug varied along the slice.
         varied: Drug,
@@ -463,7 +464,7 @@ fn slice_flag(f: &Option<SingleFit>, varied: Drug, fixed_index: usize, flags: &m
             fixed_index,
             status: "failed".into(),
         }),
-        Some(f) if !f.ok => flags.push(FitFlag::Slice {
+        Some(f) if f.status.starts_with("unstable") || f.status.starts_with("failed") => flags.push(FitFlag::Slice {
             varied,
             fixed_index,
             status: f.status.clone(),
