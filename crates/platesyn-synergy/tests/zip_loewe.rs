@@ -61,3 +61,41 @@ fn zip_and_sf_loewe_match_sfdrc() {
     }
 }
 
+
+/// Why the mathews block 1 ZIP mean differs from SynergyFinder's 19.57 (docs/synergy.md):
+/// drc's ispinesib fit is the flat mean of all six monotherapy responses, ours a step
+/// below the lowest dose with a far lower residual sum of squares.
+#[test]
+fn mathews_block1_difference_is_the_single_agent_fit() {
+    let Some(dir) = synergy_ref() else { return };
+    let file = "mathews_block1_ispinesib_ibrutinib_sfdrc.csv";
+    let t = Table::load(&dir.join("sf_drc").join(file));
+    let m = t.block(file);
+    let s = score_block(&m, &ScoreOptions::default());
+    let inh = &s.inhibition;
+    let fa = s.single_fits.a.as_ref().unwrap().curve;
+    let fb = s.single_fits.b.as_ref().unwrap().curve;
+    let mono_a: Vec<(f64, f64)> = (0..m.doses_a().len()).map(|i| (m.doses_a()[i], inh.get(i, 0).unwrap())).collect();
+    let mean_a = mono_a.iter().map(|p| p.1).sum::<f64>() / mono_a.len() as f64;
+    // drc's implied ispinesib prediction at each tested dose, given the ibrutinib curve
+    let mut implied = Vec::new();
+    for k in 0..t.rows.len() {
+        let (i, j) = t.index_of(&m, k);
+        if i > 0 && j > 0 {
+            let z = t.col(k, "sfdrc_zip_ref");
+            let pb = fb.predict(m.doses_b()[j]);
+            implied.push(100.0 - 100.0 * (100.0 - z) / (100.0 - pb));
+        }
+    }
+    for v in &implied {
+        assert!((v - mean_a).abs() < 0.05, "implied drc prediction {v} vs flat mean {mean_a}");
+    }
+    let rss = |f: &dyn Fn(f64) -> f64| mono_a.iter().map(|(d, y)| (y - f(*d)).powi(2)).sum::<f64>();
+    let ours = rss(&|d| fa.predict(d));
+    let flat = rss(&|_| mean_a);
+    eprintln!("ispinesib: flat mean {mean_a:.3}, RSS ours {ours:.2} vs drc-flat {flat:.2}");
+    assert!(ours * 100.0 < flat, "ours {ours} flat {flat}");
+    let zip = summarize(&s, Model::Zip, None).mean.unwrap();
+    eprintln!("ZIP mean ours {zip:.3} vs SynergyFinder 19.57");
+    assert!((zip - 19.57).abs() > 5.0);
+}
