@@ -1,0 +1,744 @@
+//! Scoring a block: Bliss, HSA, Loewe, ZIP (percentage points of inhibition, positive =
+//! synergy) and the Chou-Talalay combination index.
+
+use serde::{Deserialize, Serialize};
+
+use crate::baseline::{BaselineCorrection, apply_baseline};
+use crate::block::DoseMatrix;
+use crate::ci::{CombinationIndex, combination_index};
+use crate::curve::SingleFit;
+use crate::fitting::fit_ll4;
+use crate::grid::Grid;
+use crate::scale::ResponseScale;
+
+/// The four reference models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Model {
+    /// Bliss independence from observed monotherapy wells.
+    Bliss,
+    /// Highest single agent from observed monotherapy wells.
+    Hsa,
+    /// Loewe additivity from LL.4 single-agent fits (mode in [`ScoreOptions::loewe`]).
+    Loewe,
+    /// Zero interaction potency delta score (SynergyFinder).
+    Zip,
+}
+
+impl Model {
+    /// All four, in output order.
+    pub const ALL: [Model; 4] = [Model::Bliss, Model::Hsa, Model::Loewe, Model::Zip];
+
+    /// Lower-case name used in output rows (`bliss`, `hsa`, `loewe`, `zip`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Bliss => "bliss",
+            Model::Hsa => "hsa",
+            Model::Loewe => "loewe",
+            Model::Zip => "zip",
+        }
+    }
+}
+
+/// Which drug of the block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Drug {
+    /// Row drug.
+    A,
+    /// Column drug.
+    B,
+}
+
+/// Why a cell has no score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MissingReason {
+    /// No well was given for this dose pair.
+    NotMeasured,
+    /// Wells were given but none had a finite response.
+    NonFiniteResponse,
+    /// A monotherapy well needed by the reference is missing.
+    MonotherapyMissing,
+    /// A single-agent LL.4 fit needed by the model failed (non-finite parameters).
+    SingleFitFailed,
+    /// Exact-mode Loewe: a single-agent curve does not rise with dose, so no dose
+    /// equivalent exists.
+    CurveNotIncreasing,
+    /// Exact-mode Loewe: no root of `a/A(y) + b/B(y) = 1` was found.
+    NoLoeweSolution,
+    /// Combination index: the effect is outside `(0, 1)` fraction affected, or a
+    /// median-effect fit is unavailable.
+    OutsideMedianEffectRange,
+}
+
+/// One cell's score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum CellScore {
+    /// Score in percentage points of inhibition (positive = synergy).
+    Value(f64),
+    /// No score, with the reason.
+    Missing(MissingReason),
+}
+
+impl CellScore {
+    /// The value, if any.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            CellScore::Value(v) => Some(v),
+            CellScore::Missing(_) => None,
+        }
+    }
+}
+
+/// A fit-quality warning attached to the scores that depend on the fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FitFlag {
+    /// A single-agent fit whose status is not ok (poor or degenerate), or that failed.
+    SingleAgent {
+        /// Which drug.
+        drug: Drug,
+        /// The fitter's status text (`"failed"` for non-finite parameters).
+        status: String,
+    },
+    /// A ZIP row/column fit that is unstable (near-singular) or failed (then the observed
+    /// responses of that slice are used, as SynergyFinder does). Row/column fits are not
+    /// flagged for an ED50 outside the tested range: that is normal for a slice.
+    Slice {
+        /// Drug varied along the slice.
+        varied: Drug,
+        /// Index of the fixed dose of the other drug.
+        fixed_index: usize,
+        /// The fitter's status text.
+        status: String,
+    },
+}
+
+/// The score grid of one model for one block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreMatrix {
+    /// Which model.
+    pub model: Model,
+    /// Per-cell scores; monotherapy and control cells score 0 when measured.
+    pub cells: Grid<CellScore>,
+    /// Fit warnings affecting these scores.
+    pub flags: Vec<FitFlag>,
+}
+
+impl ScoreMatrix {
+    /// Values of the combination cells (both doses > 0) that have a score.
+    pub fn combination_values(&self) -> Vec<f64> {
+        self.cells
+            .iter()
+            .filter(|(i, j, _)| *i > 0 && *j > 0)
+            .filter_map(|(_, _, c)| c.value())
+            .collect()
+    }
+
+    /// Swap drug A and B.
+    #[must_use]
+    pub fn transpose(&self) -> Self {
+        let swap = |d: Drug| if d == Drug::A { Drug::B } else { Drug::A };
+        Self {
+            model: self.model,
+            cells: self.cells.transpose(),
+            flags: self
+                .flags
+                .iter()
+                .map(|f| match f {
+                    FitFlag::SingleAgent { drug, status } => FitFlag::SingleAgent {
+                        drug: swap(*drug),
+                        status: status.clone(),
+                    },
+                    FitFlag::Slice {
+                        varied,
+                        fixed_index,
+                        status,
+                    } => FitFlag::Slice {
+                        varied: swap(*varied),
+                        fixed_index: *fixed_index,
+                        status: status.clone(),
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// How Loewe's reference is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LoeweMode {
+    /// SynergyFinder-compatible: candidate effects on a 100-step grid between the extreme
+    /// plateaus of the two LL.4 fits; the candidate minimising `|a/A(y) + b/B(y) - 1|` is
+    /// the reference. When the observed effect is beyond both drugs' maxima the reference
+    /// is `max_i f_i(a + b)`. Quantised to about 1 point.
+    SynergyFinder,
+    /// Exact root of `a/A(y) + b/B(y) = 1` (Brent). Unequal maxima: at effects beyond a
+    /// drug's own maximum that drug's dose equivalent is infinite (it contributes 0), so the
+    /// reference can rise above the weaker drug's maximum up to the stronger one's. Both
+    /// curves must rise with dose.
+    Exact,
+}
+
+/// Scoring options.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScoreOptions {
+    /// Loewe mode.
+    pub loewe: LoeweMode,
+    /// Baseline correction (SynergyFinder's `correct_baseline`).
+    pub baseline: BaselineCorrection,
+    /// Compute the Chou-Talalay combination index.
+    pub combination_index: bool,
+}
+
+impl Default for ScoreOptions {
+    /// SynergyFinder-compatible Loewe, no baseline correction, combination index on.
+    fn default() -> Self {
+        Self {
+            loewe: LoeweMode::SynergyFinder,
+            baseline: BaselineCorrection::None,
+            combination_index: true,
+        }
+    }
+}
+
+/// The two single-agent LL.4 fits (percent inhibition) of a block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SingleFits {
+    /// Drug A (dose 0 = control included), or `None` if the fit failed.
+    pub a: Option<SingleFit>,
+    /// Drug B.
+    pub b: Option<SingleFit>,
+}
+
+/// A scored block. Scores are percentage points of inhibition; positive = synergy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredBlock {
+    /// Block id.
+    pub block_id: String,
+    /// Drug A name.
+    pub drug_a: Option<String>,
+    /// Drug B name.
+    pub drug_b: Option<String>,
+    /// Concentration unit.
+    pub conc_unit: Option<String>,
+    /// Scale the responses were given on.
+    pub input_scale: ResponseScale,
+    /// Scale of `inhibition` and of every reference: always percent inhibition.
+    pub score_scale: ResponseScale,
+    /// Drug A doses (ascending, first = 0).
+    pub doses_a: Vec<f64>,
+    /// Drug B doses.
+    pub doses_b: Vec<f64>,
+    /// Finite replicates per cell.
+    pub n: Grid<usize>,
+    /// Mean percent inhibition per cell, after baseline correction.
+    pub inhibition: Grid<Option<f64>>,
+    /// Baseline correction applied, and the baseline used (percent inhibition).
+    pub baseline: (BaselineCorrection, Option<f64>),
+    /// Bliss scores.
+    pub bliss: ScoreMatrix,
+    /// HSA scores.
+    pub hsa: ScoreMatrix,
+    /// Loewe scores.
+    pub loewe: ScoreMatrix,
+    /// ZIP delta scores.
+    pub zip: ScoreMatrix,
+    /// Loewe mode used.
+    pub loewe_mode: LoeweMode,
+    /// Loewe reference effect per cell (percent inhibition).
+    pub loewe_reference: Grid<Option<f64>>,
+    /// ZIP reference (Bliss of the fitted single agents) per cell.
+    pub zip_reference: Grid<Option<f64>>,
+    /// ZIP fitted response (mean of the row and column fits) per cell.
+    pub zip_fitted: Grid<Option<f64>>,
+    /// Single-agent LL.4 fits.
+    pub single_fits: SingleFits,
+    /// Chou-Talalay combination index, when requested.
+    pub combination_index: Option<CombinationIndex>,
+}
+
+impl ScoredBlock {
+    /// The score matrix of one model.
+    pub fn scores(&self, model: Model) -> &ScoreMatrix {
+        match model {
+            Model::Bliss => &self.bliss,
+            Model::Hsa => &self.hsa,
+            Model::Loewe => &self.loewe,
+            Model::Zip => &self.zip,
+        }
+    }
+}
+
+/// Context shared by the model functions.
+pub(crate) struct Ctx<'a> {
+    pub doses_a: &'a [f64],
+    pub doses_b: &'a [f64],
+    pub m: &'a Grid<Option<f64>>,
+    pub reason: &'a Grid<Option<MissingReason>>,
+}
+
+impl Ctx<'_> {
+    fn na(&self) -> usize {
+        self.m.n_a()
+    }
+    fn nb(&self) -> usize {
+        self.m.n_b()
+    }
+    /// Score for a monotherapy/control cell: 0 when measured.
+    fn edge(&self, i: usize, j: usize) -> CellScore {
+        match self.m.get(i, j) {
+            Some(_) => CellScore::Value(0.0),
+            None => CellScore::Missing(self.missing(i, j)),
+        }
+    }
+    fn missing(&self, i: usize, j: usize) -> MissingReason {
+        self.reason.get(i, j).unwrap_or(MissingReason::NotMeasured)
+    }
+}
+
+/// Bliss: `I - (I_A + I_B - I_A * I_B / 100)` from observed monotherapy wells.
+pub(crate) fn bliss(ctx: &Ctx<'_>) -> ScoreMatrix {
+    observed_reference(ctx, Model::Bliss, |sa, sb| sa + sb - sa * sb / 100.0)
+}
+
+/// HSA: `I - max(I_A, I_B)` from observed monotherapy wells.
+pub(crate) fn hsa(ctx: &Ctx<'_>) -> ScoreMatrix {
+    observed_reference(ctx, Model::Hsa, f64::max)
+}
+
+fn observed_reference(ctx: &Ctx<'_>, model: Model, reference: impl Fn(f64, f64) -> f64) -> ScoreMatrix {
+    let cells = Grid::from_fn(ctx.na(), ctx.nb(), |i, j| {
+        if i == 0 || j == 0 {
+            return ctx.edge(i, j);
+        }
+        let Some(y) = *ctx.m.get(i, j) else {
+            return CellScore::Missing(ctx.missing(i, j));
+        };
+        match (*ctx.m.get(i, 0), *ctx.m.get(0, j)) {
+            (Some(sa), Some(sb)) => CellScore::Value(y - reference(sa, sb)),
+            _ => CellScore::Missing(MissingReason::MonotherapyMissing),
+        }
+    });
+    ScoreMatrix {
+        model,
+        cells,
+        flags: Vec::new(),
+    }
+}
+
+/// Fit the monotherapy of one drug (dose 0 = control included).
+pub(crate) fn fit_single(ctx: &Ctx<'_>, drug: Drug) -> Option<SingleFit> {
+    let (doses, len) = match drug {
+        Drug::A => (ctx.doses_a, ctx.na()),
+        Drug::B => (ctx.doses_b, ctx.nb()),
+    };
+    let mut x = Vec::with_capacity(len);
+    let mut y = Vec::with_capacity(len);
+    for (k, &d) in doses.iter().enumerate() {
+        let v = match drug {
+            Drug::A => *ctx.m.get(k, 0),
+            Drug::B => *ctx.m.get(0, k),
+        };
+        if let Some(v) = v {
+            x.push(d);
+            y.push(v);
+        }
+    }
+    fit_ll4(&x, &y, None)
+}
+
+fn single_flags(fits: &SingleFits, flags: &mut Vec<FitFlag>) {
+    for (drug, f) in [(Drug::A, &fits.a), (Drug::B, &fits.b)] {
+        match f {
+            None => flags.push(FitFlag::SingleAgent {
+                drug,
+                status: "failed".into(),
+            }),
+            Some(f) if !f.ok => flags.push(FitFlag::SingleAgent {
+                drug,
+                status: f.status.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+}
+
+/// ZIP delta (SynergyFinder): reference = Bliss of the fitted single agents; fitted =
+/// mean of the LL.4 fit along the row (B varied, `c` fixed to the observed response at
+/// B = 0 of that row) and along the column (A varied, `c` fixed to the observed response
+/// at A = 0). Returns (scores, reference, fitted).
+pub(crate) fn zip(
+    ctx: &Ctx<'_>,
+    fits: &SingleFits,
+) -> (ScoreMatrix, Grid<Option<f64>>, Grid<Option<f64>>) {
+    let (na, nb) = (ctx.na(), ctx.nb());
+    let mut flags = Vec::new();
+    single_flags(fits, &mut flags);
+    let (Some(fa), Some(fb)) = (&fits.a, &fits.b) else {
+        let cells = Grid::from_fn(na, nb, |i, j| {
+            if i == 0 || j == 0 {
+                ctx.edge(i, j)
+            } else {
+                CellScore::Missing(MissingReason::SingleFitFailed)
+            }
+        });
+        let none = Grid::filled(na, nb, None);
+        return (
+            ScoreMatrix { model: Model::Zip, cells, flags },
+            none.clone(),
+            none,
+        );
+    };
+    let pa: Vec<f64> = ctx.doses_a.iter().map(|&d| fa.curve.predict(d)).collect();
+    let pb: Vec<f64> = ctx.doses_b.iter().map(|&d| fb.curve.predict(d)).collect();
+    // column fits: A varied at fixed B dose j
+    let mut pred_a = Grid::filled(na, nb, f64::NAN);
+    let mut x = Vec::with_capacity(na.max(nb));
+    let mut y = Vec::with_capacity(na.max(nb));
+    for j in 1..nb {
+        x.clear();
+        y.clear();
+        for i in 0..na {
+            if let Some(v) = *ctx.m.get(i, j) {
+                x.push(ctx.doses_a[i]);
+                y.push(v);
+            }
+        }
+        let c0 = ctx.m.get(0, j).unwrap_or(pb[j]);
+        let f = fit_ll4(&x, &y, Some(c0));
+        slice_flag(&f, Drug::A, j, &mut flags);
+        for i in 1..na {
+            *pred_a.get_mut(i, j) = match &f {
+                Some(f) => f.curve.predict(ctx.doses_a[i]),
+                None => ctx.m.get(i, j).unwrap_or(f64::NAN),
+            };
+        }
+    }
+    let mut pred_b = Grid::filled(na, nb, f64::NAN);
+    for i in 1..na {
+        x.clear();
+        y.clear();
+        for j in 0..nb {
+            if let Some(v) = *ctx.m.get(i, j) {
+                x.push(ctx.doses_b[j]);
+                y.push(v);
+            }
+        }
+        let c0 = ctx.m.get(i, 0).unwrap_or(pa[i]);
+        let f = fit_ll4(&x, &y, Some(c0));
+        slice_flag(&f, Drug::B, i, &mut flags);
+        for j in 1..nb {
+            *pred_b.get_mut(i, j) = match &f {
+                Some(f) => f.curve.predict(ctx.doses_b[j]),
+                None => ctx.m.get(i, j).unwrap_or(f64::NAN),
+            };
+        }
+    }
+    let mut reference = Grid::filled(na, nb, None);
+    let mut fitted = Grid::filled(na, nb, None);
+    let cells = Grid::from_fn(na, nb, |i, j| {
+        if i == 0 || j == 0 {
+            *reference.get_mut(i, j) = *ctx.m.get(i, j);
+            *fitted.get_mut(i, j) = *ctx.m.get(i, j);
+            return ctx.edge(i, j);
+        }
+        let r = pa[i] + pb[j] - pa[i] * pb[j] / 100.0;
+        let f = 0.5 * (pred_a.get(i, j) + pred_b.get(i, j));
+        *reference.get_mut(i, j) = Some(r);
+        if f.is_finite() {
+            *fitted.get_mut(i, j) = Some(f);
+            CellScore::Value(f - r)
+        } else {
+            CellScore::Missing(ctx.missing(i, j))
+        }
+    });
+    (
+        ScoreMatrix { model: Model::Zip, cells, flags },
+        reference,
+        fitted,
+    )
+}
+
+fn slice_flag(f: &Option<SingleFit>, varied: Drug, fixed_index: usize, flags: &mut Vec<FitFlag>) {
+    match f {
+        None => flags.push(FitFlag::Slice {
+            varied,
+            fixed_index,
+            status: "failed".into(),
+        }),
+        Some(f) if f.status.starts_with("unstable") || f.status.starts_with("failed") => flags.push(FitFlag::Slice {
+            varied,
+            fixed_index,
+            status: f.status.clone(),
+        }),
+        Some(_) => {}
+    }
+}
+
+/// Number of candidate effects in SynergyFinder's Loewe grid.
+pub const SF_LOEWE_STEPS: usize = 100;
+
+/// Loewe scores and reference. See [`LoeweMode`].
+pub(crate) fn loewe(
+    ctx: &Ctx<'_>,
+    fits: &SingleFits,
+    mode: LoeweMode,
+) -> (ScoreMatrix, Grid<Option<f64>>) {
+    let (na, nb) = (ctx.na(), ctx.nb());
+    let mut flags = Vec::new();
+    single_flags(fits, &mut flags);
+    let mut reference = Grid::filled(na, nb, None);
+    let (Some(fa), Some(fb)) = (&fits.a, &fits.b) else {
+        let cells = Grid::from_fn(na, nb, |i, j| {
+            if i == 0 || j == 0 {
+                ctx.edge(i, j)
+            } else {
+                CellScore::Missing(MissingReason::SingleFitFailed)
+            }
+        });
+        return (ScoreMatrix { model: Model::Loewe, cells, flags }, reference);
+    };
+    let (fa, fb) = (fa.curve, fb.curve);
+    // SynergyFinder grid (only needed in that mode)
+    let mut grid = Vec::new();
+    let mut xa = Vec::new();
+    let mut xb = Vec::new();
+    if mode == LoeweMode::SynergyFinder {
+        let lo = fa.c.min(fa.d).min(fb.c).min(fb.d);
+        let hi = fa.c.max(fa.d).max(fb.c).max(fb.d);
+        let by = (hi - lo) / (SF_LOEWE_STEPS - 1) as f64;
+        grid = (0..SF_LOEWE_STEPS)
+            .map(|k| match k {
+                0 => lo,
+                k if k == SF_LOEWE_STEPS - 1 => hi,
+                k => lo + k as f64 * by,
+            })
+            .collect();
+        xa = grid.iter().map(|&y| fa.inverse_sf(y)).collect();
+        xb = grid.iter().map(|&y| fb.inverse_sf(y)).collect();
+    }
+    let increasing = fa.is_increasing() && fb.is_increasing();
+    let cells = Grid::from_fn(na, nb, |i, j| {
+        if i == 0 || j == 0 {
+            *reference.get_mut(i, j) = *ctx.m.get(i, j);
+            return ctx.edge(i, j);
+        }
+        let Some(obs) = *ctx.m.get(i, j) else {
+            return CellScore::Missing(ctx.missing(i, j));
+        };
+        let (a, b) = (ctx.doses_a[i], ctx.doses_b[j]);
+        let r = match mode {
+            LoeweMode::SynergyFinder => {
+                if !fa.inverse_sf(obs).is_finite() && !fb.inverse_sf(obs).is_finite() {
+                    Some(fa.predict(a + b).max(fb.predict(a + b)))
+                } else {
+                    let mut best = f64::INFINITY;
+                    let mut arg = None;
+                    for k in 0..grid.len() {
+                        let dist = (a / xa[k] + b / xb[k] - 1.0).abs();
+                        if dist.is_nan() {
+                            continue;
+                        }
+                        if arg.is_none() || dist < best {
+                            best = dist;
+                            arg = Some(k);
+                        }
+                    }
+                    arg.map(|k| grid[k])
+                }
+            }
+            LoeweMode::Exact => {
+                if !increasing {
+                    return CellScore::Missing(MissingReason::CurveNotIncreasing);
+                }
+                loewe_exact(&fa, &fb, a, b)
+            }
+        };
+        match r {
+            Some(r) => {
+                *reference.get_mut(i, j) = Some(r);
+                CellScore::Value(obs - r)
+            }
+            None => CellScore::Missing(MissingReason::NoLoeweSolution),
+        }
+    });
+    (ScoreMatrix { model: Model::Loewe, cells, flags }, reference)
+}
+
+/// Exact Loewe reference for doses `a`, `b` (> 0) with increasing curves: the unique root
+/// in `(max f(0), max f(inf))` of `a / A(y) + b / B(y) - 1` (decreasing in `y`).
+pub fn loewe_exact(fa: &crate::curve::Ll4, fb: &crate::curve::Ll4, a: f64, b: f64) -> Option<f64> {
+    let g = |y: f64| a / fa.inverse_exact(y) + b / fb.inverse_exact(y) - 1.0;
+    let mut lo = fa.at_zero().max(fb.at_zero());
+    let mut hi = fa.at_infinity().max(fb.at_infinity());
+    if !(hi > lo) {
+        return None;
+    }
+    // g(lo+) = +inf, g(hi-) -> -1. Bisect until both ends are finite, then Brent.
+    let mut glo = f64::INFINITY;
+    let mut ghi = -1.0;
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        let gm = g(mid);
+        if gm.is_nan() {
+            return None;
+        }
+        if gm > 0.0 {
+            lo = mid;
+            glo = gm;
+        } else {
+            hi = mid;
+            ghi = gm;
+        }
+        if glo.is_finite() && (hi - lo) < 1e-3 * (1.0 + hi.abs()) {
+            break;
+        }
+    }
+    if !glo.is_finite() {
+        return Some(0.5 * (lo + hi));
+    }
+    Some(brent(g, lo, hi, glo, ghi, 1e-13))
+}
+
+/// Brent's root finder on a bracket `[a, b]` with `f(a) * f(b) <= 0`.
+pub(crate) fn brent(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, mut fa: f64, mut fb: f64, tol: f64) -> f64 {
+    if fa == 0.0 {
+        return a;
+    }
+    if fb == 0.0 {
+        return b;
+    }
+    let mut c = a;
+    let mut fc = fa;
+    let mut d = b - a;
+    let mut e = d;
+    for _ in 0..200 {
+        if fb.signum() == fc.signum() {
+            c = a;
+            fc = fa;
+            d = b - a;
+            e = d;
+        }
+        if fc.abs() < fb.abs() {
+            a = b;
+            b = c;
+            c = a;
+            fa = fb;
+            fb = fc;
+            fc = fa;
+        }
+        let tol1 = 2.0 * f64::EPSILON * b.abs() + 0.5 * tol;
+        let xm = 0.5 * (c - b);
+        if xm.abs() <= tol1 || fb == 0.0 {
+            return b;
+        }
+        if e.abs() >= tol1 && fa.abs() > fb.abs() {
+            let s = fb / fa;
+            let (mut p, mut q);
+            if a == c {
+                p = 2.0 * xm * s;
+                q = 1.0 - s;
+            } else {
+                let qq = fa / fc;
+                let r = fb / fc;
+                p = s * (2.0 * xm * qq * (qq - r) - (b - a) * (r - 1.0));
+                q = (qq - 1.0) * (r - 1.0) * (s - 1.0);
+            }
+            if p > 0.0 {
+                q = -q;
+            }
+            p = p.abs();
+            let min1 = 3.0 * xm * q - (tol1 * q).abs();
+            let min2 = (e * q).abs();
+            if 2.0 * p < min1.min(min2) {
+                e = d;
+                d = p / q;
+            } else {
+                d = xm;
+                e = d;
+            }
+        } else {
+            d = xm;
+            e = d;
+        }
+        a = b;
+        fa = fb;
+        b += if d.abs() > tol1 { d } else { tol1.copysign(xm) };
+        fb = f(b);
+    }
+    b
+}
+
+/// Score one block with all four models (and the combination index when requested).
+///
+/// Replicates are averaged per cell first; scores are computed on the mean percent
+/// inhibition (after baseline correction).
+pub fn score_block(block: &DoseMatrix, opts: &ScoreOptions) -> ScoredBlock {
+    let reason = Grid::from_fn(block.doses_a().len(), block.doses_b().len(), |i, j| {
+        block.cell_missing(i, j)
+    });
+    let raw = block.mean_inhibition_pct();
+    score_inhibition(block, &raw, &reason, opts)
+}
+
+pub(crate) fn score_inhibition(
+    block: &DoseMatrix,
+    raw: &Grid<Option<f64>>,
+    reason: &Grid<Option<MissingReason>>,
+    opts: &ScoreOptions,
+) -> ScoredBlock {
+    let doses_a = block.doses_a();
+    let doses_b = block.doses_b();
+    let ctx0 = Ctx { doses_a, doses_b, m: raw, reason };
+    let (m, baseline_value, fits) = match opts.baseline {
+        BaselineCorrection::None => {
+            let fits = SingleFits {
+                a: fit_single(&ctx0, Drug::A),
+                b: fit_single(&ctx0, Drug::B),
+            };
+            (raw.clone(), None, fits)
+        }
+        mode => {
+            let fits0 = SingleFits {
+                a: fit_single(&ctx0, Drug::A),
+                b: fit_single(&ctx0, Drug::B),
+            };
+            let (m, base) = apply_baseline(raw, doses_a, doses_b, &fits0, mode);
+            let ctx1 = Ctx { doses_a, doses_b, m: &m, reason };
+            let fits = SingleFits {
+                a: fit_single(&ctx1, Drug::A),
+                b: fit_single(&ctx1, Drug::B),
+            };
+            (m, base, fits)
+        }
+    };
+    let ctx = Ctx { doses_a, doses_b, m: &m, reason };
+    let bliss = bliss(&ctx);
+    let hsa = hsa(&ctx);
+    let (zip, zip_reference, zip_fitted) = zip(&ctx, &fits);
+    let (loewe, loewe_reference) = loewe(&ctx, &fits, opts.loewe);
+    let ci = opts
+        .combination_index
+        .then(|| combination_index(doses_a, doses_b, &m));
+    ScoredBlock {
+        block_id: block.id.clone(),
+        drug_a: block.drug_a.clone(),
+        drug_b: block.drug_b.clone(),
+        conc_unit: block.conc_unit.clone(),
+        input_scale: block.input_scale,
+        score_scale: ResponseScale::PERCENT_INHIBITION,
+        doses_a: doses_a.to_vec(),
+        doses_b: doses_b.to_vec(),
+        n: block.n(),
+        inhibition: m,
+        baseline: (opts.baseline, baseline_value),
+        bliss,
+        hsa,
+        loewe,
+        zip,
+        loewe_mode: opts.loewe,
+        loewe_reference,
+        zip_reference,
+        zip_fitted,
+        single_fits: fits,
+        combination_index: ci,
+    }
+}
