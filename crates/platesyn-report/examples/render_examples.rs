@@ -29,7 +29,8 @@ fn heatmap() -> SynergyHeatmap {
                 row.push(None);
             } else {
                 // Synergy peaking mid-matrix, antagonism at the highest B doses.
-                let s = 18.0 * (-(f64::from(i as u8) - 3.0).powi(2) / 3.0).exp()
+                let s = 18.0
+                    * (-(f64::from(i as u8) - 3.0).powi(2) / 3.0).exp()
                     * (-(f64::from(j as u8) - 2.5).powi(2) / 2.0).exp()
                     - 2.5 * f64::from(j as u8).powf(1.2) * (da * 1.5)
                     + 1.3 * (f64::from((i * 7 + j * 3) as u8) % 5.0 - 2.0);
@@ -41,8 +42,16 @@ fn heatmap() -> SynergyHeatmap {
     let mut h = SynergyHeatmap::new(
         "Ibrutinib × Venetoclax — block 1 (ZIP)",
         "ZIP δ-score",
-        DoseAxis { drug: "Ibrutinib".into(), unit: "µM".into(), doses: a },
-        DoseAxis { drug: "Venetoclax".into(), unit: "nM".into(), doses: b },
+        DoseAxis {
+            drug: "Ibrutinib".into(),
+            unit: "µM".into(),
+            doses: a,
+        },
+        DoseAxis {
+            drug: "Venetoclax".into(),
+            unit: "nM".into(),
+            doses: b,
+        },
         scores,
     );
     h.block_mean = Some(3.217);
@@ -51,8 +60,16 @@ fn heatmap() -> SynergyHeatmap {
 
 fn curves() -> DoseResponsePlot {
     let doses = [0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
-    let specs = [("Ibrutinib", ll4(1.1, 8.0, 100.0, 0.2)), ("Venetoclax", ll4(1.6, 25.0, 99.0, 1.4)), ("Navitoclax", ll4(0.8, 3.0, 101.0, 0.045))];
-    let mut plot = DoseResponsePlot::new("Single-agent dose response, plate P1", "µM", "Viability (%)");
+    let specs = [
+        ("Ibrutinib", ll4(1.1, 8.0, 100.0, 0.2)),
+        ("Venetoclax", ll4(1.6, 25.0, 99.0, 1.4)),
+        ("Navitoclax", ll4(0.8, 3.0, 101.0, 0.045)),
+    ];
+    let mut plot = DoseResponsePlot::new(
+        "Single-agent dose response, plate P1",
+        "µM",
+        "Viability (%)",
+    );
     for (k, (name, f)) in specs.into_iter().enumerate() {
         let mut pts = Vec::new();
         for (i, d) in doses.iter().enumerate() {
@@ -64,10 +81,18 @@ fn curves() -> DoseResponsePlot {
         }
         let mut s = CurveSeries::new(name, pts);
         if k == 0 {
-            let bd: Vec<f64> = (0..60).map(|i| 10f64.powf(-2.6 + 3.7 * f64::from(i) / 59.0)).collect();
+            let bd: Vec<f64> = (0..60)
+                .map(|i| 10f64.powf(-2.6 + 3.7 * f64::from(i) / 59.0))
+                .collect();
             s.band = Some(ConfidenceBand {
-                lower: bd.iter().map(|d| f(*d) - 3.0 - 4.0 * (1.0 - (f(*d) - 50.0).abs() / 50.0)).collect(),
-                upper: bd.iter().map(|d| f(*d) + 3.0 + 4.0 * (1.0 - (f(*d) - 50.0).abs() / 50.0)).collect(),
+                lower: bd
+                    .iter()
+                    .map(|d| f(*d) - 3.0 - 4.0 * (1.0 - (f(*d) - 50.0).abs() / 50.0))
+                    .collect(),
+                upper: bd
+                    .iter()
+                    .map(|d| f(*d) + 3.0 + 4.0 * (1.0 - (f(*d) - 50.0).abs() / 50.0))
+                    .collect(),
                 doses: bd,
             });
         }
@@ -83,12 +108,25 @@ fn platemap() -> PlateMap {
     for r in 0..16usize {
         for c in 0..24usize {
             let edge = r == 0 || r == 15 || c == 0 || c == 23;
-            let base = if c < 2 { 52_000.0 } else if c > 21 { 1_800.0 } else { 9_000.0 + 1_700.0 * (c as f64) };
-            let v = base * if edge { 0.85 } else { 1.0 } + 400.0 * (((r * 31 + c * 17) % 11) as f64 - 5.0);
+            let base = if c < 2 {
+                52_000.0
+            } else if c > 21 {
+                1_800.0
+            } else {
+                9_000.0 + 1_700.0 * (c as f64)
+            };
+            let v = base * if edge { 0.85 } else { 1.0 }
+                + 400.0 * (((r * 31 + c * 17) % 11) as f64 - 5.0);
             values.push(if r == 9 && c == 13 { None } else { Some(v) });
         }
     }
-    let mut p = PlateMap::new("Plate P1 — raw luminescence (CellTiter-Glo)", "Signal (RLU)", 16, 24, values);
+    let mut p = PlateMap::new(
+        "Plate P1 — raw luminescence (CellTiter-Glo)",
+        "Signal (RLU)",
+        16,
+        24,
+        values,
+    );
     p.excluded = vec![(3, 5), (12, 18), (0, 23)];
     p
 }
@@ -96,7 +134,10 @@ fn platemap() -> PlateMap {
 fn main() -> Result<(), ReportError> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
     let img = root.join("img");
-    std::fs::create_dir_all(&img).map_err(|source| ReportError::Io { path: img.clone(), source })?;
+    std::fs::create_dir_all(&img).map_err(|source| ReportError::Io {
+        path: img.clone(),
+        source,
+    })?;
     let guard = OutputGuard::new();
     let h = heatmap();
     let c = curves();
@@ -106,10 +147,13 @@ fn main() -> Result<(), ReportError> {
     guard.write_atomic(&img.join("platemap.png"), &p.to_png()?)?;
 
     let mut t = Table::new();
-    t.push_str("drug", [Some("Ibrutinib"), Some("Venetoclax"), Some("Navitoclax")])?
-        .push_f64("ic50_uM", [Some(0.2), Some(1.4), Some(0.045)])?
-        .push_f64("hill", [Some(1.1), Some(1.6), Some(0.8)])?
-        .push_bool("converged", [Some(true), Some(true), Some(true)])?;
+    t.push_str(
+        "drug",
+        [Some("Ibrutinib"), Some("Venetoclax"), Some("Navitoclax")],
+    )?
+    .push_f64("ic50_uM", [Some(0.2), Some(1.4), Some(0.045)])?
+    .push_f64("hill", [Some(1.1), Some(1.6), Some(0.8)])?
+    .push_bool("converged", [Some(true), Some(true), Some(true)])?;
     let mut r = HtmlReport::new("platesyn example report");
     r.summary("Plates", "1")
         .summary("Blocks", "1")

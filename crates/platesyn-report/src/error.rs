@@ -6,7 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// A column was added whose length differs from the columns already in the table.
-    #[error("table column `{column}`: expected {expected} rows (like the other columns), got {got}")]
+    #[error(
+        "table column `{column}`: expected {expected} rows (like the other columns), got {got}"
+    )]
     ColumnLength {
         /// Name of the offending column.
         column: String,

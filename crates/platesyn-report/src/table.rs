@@ -94,7 +94,11 @@ impl Table {
 
     /// Appends a column. Fails when the name is taken or the length differs from the columns
     /// already present.
-    pub fn push(&mut self, name: impl Into<String>, data: ColumnData) -> Result<&mut Self, ReportError> {
+    pub fn push(
+        &mut self,
+        name: impl Into<String>,
+        data: ColumnData,
+    ) -> Result<&mut Self, ReportError> {
         let name = name.into();
         if self.columns.iter().any(|(n, _)| *n == name) {
             return Err(ReportError::DuplicateColumn { column: name });

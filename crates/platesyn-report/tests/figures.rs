@@ -2,16 +2,14 @@
 
 mod common;
 
-use common::{
-    MIN_PIXEL_STDDEV, MIN_TEXT_PIXELS, decode_png, differing_pixels, grey_stddev, pixel,
-};
+use common::{MIN_PIXEL_STDDEV, MIN_TEXT_PIXELS, decode_png, differing_pixels, grey_stddev, pixel};
+use platesyn_report::ReportError;
 use platesyn_report::figures::colors::{MISSING, diverging};
 use platesyn_report::figures::curve::ConfidenceBand;
 use platesyn_report::figures::{
     COLORBAR_STEPS, CurveSeries, DoseAxis, DoseResponsePlot, Figure, FittedCurve, PlateMap,
     SynergyHeatmap,
 };
-use platesyn_report::ReportError;
 
 fn heatmap() -> SynergyHeatmap {
     let rows = DoseAxis {
@@ -48,7 +46,11 @@ fn count(hay: &str, needle: &str) -> usize {
 #[test]
 fn heatmap_svg_has_labels_cells_and_scores() {
     let h = heatmap();
-    assert_eq!(h.limit(), 15.0, "max |score| 12.5 rounds up to the round step 15");
+    assert_eq!(
+        h.limit(),
+        15.0,
+        "max |score| 12.5 rounds up to the round step 15"
+    );
     let svg = h.to_svg().unwrap();
     for text in [
         "Ibrutinib × Venetoclax",
@@ -104,12 +106,17 @@ fn heatmap_rejects_mismatched_matrix() {
     h.scores[2].pop();
     let err = h.to_svg().unwrap_err();
     assert!(matches!(err, ReportError::FigureData { .. }));
-    assert!(err.to_string().contains("score row 2: expected 3 values"), "{err}");
+    assert!(
+        err.to_string().contains("score row 2: expected 3 values"),
+        "{err}"
+    );
 }
 
 fn curves() -> DoseResponsePlot {
     let doses = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
-    let ll4 = |b: f64, c: f64, d: f64, e: f64| move |x: f64| c + (d - c) / (1.0 + (b * (x.ln() - f64::ln(e))).exp());
+    let ll4 = |b: f64, c: f64, d: f64, e: f64| {
+        move |x: f64| c + (d - c) / (1.0 + (b * (x.ln() - f64::ln(e))).exp())
+    };
     let f1 = ll4(1.2, 5.0, 100.0, 0.25);
     let f2 = ll4(0.9, 20.0, 98.0, 1.5);
     let mut pts1 = Vec::new();
@@ -123,7 +130,9 @@ fn curves() -> DoseResponsePlot {
             pts2.push((*d, y2 - jitter));
         }
     }
-    let band_doses: Vec<f64> = (0..50).map(|i| 10f64.powf(-2.0 + 3.0 * f64::from(i) / 49.0)).collect();
+    let band_doses: Vec<f64> = (0..50)
+        .map(|i| 10f64.powf(-2.0 + 3.0 * f64::from(i) / 49.0))
+        .collect();
     let band = ConfidenceBand {
         lower: band_doses.iter().map(|d| f1(*d) - 4.0).collect(),
         upper: band_doses.iter().map(|d| f1(*d) + 4.0).collect(),
@@ -135,7 +144,10 @@ fn curves() -> DoseResponsePlot {
     s1.ic50 = Some(0.25);
     let mut s2 = CurveSeries::new("Venetoclax", pts2);
     s2.fitted = Some(FittedCurve::Sampled(
-        (1..=40).map(|i| 10f64.powf(-2.0 + 3.0 * f64::from(i) / 40.0)).map(|d| (d, f2(d))).collect(),
+        (1..=40)
+            .map(|i| 10f64.powf(-2.0 + 3.0 * f64::from(i) / 40.0))
+            .map(|d| (d, f2(d)))
+            .collect(),
     ));
     s2.ic50 = Some(1.5);
     let mut p = DoseResponsePlot::new("Single agents", "µM", "Viability (%)");
@@ -150,8 +162,8 @@ fn curve_svg_has_legend_ic50_and_zero_tick() {
         "Single agents",
         "Dose (µM, log scale)",
         "Viability (%)",
-        "Ibrutinib",
-        "Venetoclax",
+        "Ibrutinib (IC50 = 0.25 µM)",
+        "Venetoclax (IC50 = 1.5 µM)",
         "IC50 = 0.25 µM",
         "IC50 = 1.5 µM",
         "0",
@@ -173,7 +185,10 @@ fn curve_png_valid_and_text_drawn() {
     let p = curves();
     let (w, h, rgb) = decode_png(&p.to_png().unwrap());
     assert_eq!((w, h), (900, 600));
-    assert!(grey_stddev(&rgb) > MIN_PIXEL_STDDEV / 2.0, "mostly white but not blank");
+    assert!(
+        grey_stddev(&rgb) > MIN_PIXEL_STDDEV / 2.0,
+        "mostly white but not blank"
+    );
     let mut q = curves();
     q.title = String::new();
     let (_, _, rgb2) = decode_png(&q.to_png().unwrap());
@@ -186,7 +201,11 @@ fn curve_rejects_negative_dose_and_empty() {
     assert!(p.to_svg().unwrap_err().to_string().contains("no series"));
     p.series.push(CurveSeries::new("x", vec![(-1.0, 50.0)]));
     let err = p.to_svg().unwrap_err();
-    assert!(err.to_string().contains("series `x`: negative or NaN dose -1"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("series `x`: negative or NaN dose -1"),
+        "{err}"
+    );
 }
 
 fn plate() -> PlateMap {
@@ -201,7 +220,17 @@ fn plate() -> PlateMap {
 #[test]
 fn platemap_svg_labels_and_cells() {
     let svg = plate().to_svg().unwrap();
-    for text in ["Plate P1 — raw signal", "Signal (RLU)", "A", "H", "1", "12", "no value", "excluded", "95"] {
+    for text in [
+        "Plate P1 — raw signal",
+        "Signal (RLU)",
+        "A",
+        "H",
+        "1",
+        "12",
+        "no value",
+        "excluded",
+        "80",
+    ] {
         assert!(has_text(&svg, text), "missing {text:?}");
     }
     // Background + 96 wells + key swatch + colour bar strips.
@@ -228,16 +257,35 @@ fn platemap_png_colours_and_text() {
 fn platemap_rejects_bad_shape_and_excluded_outside() {
     let mut p = plate();
     p.values.pop();
-    assert!(p.to_svg().unwrap_err().to_string().contains("expected 96 values (8 rows × 12 columns), got 95"));
+    assert!(
+        p.to_svg()
+            .unwrap_err()
+            .to_string()
+            .contains("expected 96 values (8 rows × 12 columns), got 95")
+    );
     let mut p = plate();
     p.excluded.push((8, 0));
-    assert!(p.to_png().unwrap_err().to_string().contains("outside the plate"));
+    assert!(
+        p.to_png()
+            .unwrap_err()
+            .to_string()
+            .contains("outside the plate")
+    );
 }
 
 #[test]
 fn plate_1536_renders() {
-    let p = PlateMap::new("1536", "v", 32, 48, (0..1536).map(|i| Some(f64::from(i))).collect());
+    let p = PlateMap::new(
+        "1536",
+        "v",
+        32,
+        48,
+        (0..1536).map(|i| Some(f64::from(i))).collect(),
+    );
     let svg = p.to_svg().unwrap();
-    assert!(has_text(&svg, "AF") && has_text(&svg, "48"), "last row and column labelled");
+    assert!(
+        has_text(&svg, "AF") && has_text(&svg, "48"),
+        "last row and column labelled"
+    );
     assert_eq!(count(&svg, "<rect"), 1 + 1536 + 1 + COLORBAR_STEPS);
 }

@@ -43,9 +43,16 @@ fn csv_is_exact_and_deterministic() {
 #[test]
 fn csv_round_trips_through_polars_reader() {
     let mut t = Table::new();
-    let xs = [Some(1.0 / 3.0), Some(-2.5e-12), None, Some(6.02e23), Some(42.0)];
+    let xs = [
+        Some(1.0 / 3.0),
+        Some(-2.5e-12),
+        None,
+        Some(6.02e23),
+        Some(42.0),
+    ];
     t.push_f64("x", xs).unwrap();
-    t.push_i64("n", [Some(1), Some(2), Some(3), None, Some(i64::MAX)]).unwrap();
+    t.push_i64("n", [Some(1), Some(2), Some(3), None, Some(i64::MAX)])
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.csv");
     t.write_csv(&path, &OutputGuard::new()).unwrap();
@@ -68,15 +75,35 @@ fn parquet_reads_back_typed_values() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.parquet");
     t.write_parquet(&path, &OutputGuard::new()).unwrap();
-    let df = ParquetReader::new(fs::File::open(&path).unwrap()).finish().unwrap();
+    let df = ParquetReader::new(fs::File::open(&path).unwrap())
+        .finish()
+        .unwrap();
     assert_eq!(df.shape(), (4, 4));
     let well: Vec<Option<&str>> = df.column("well").unwrap().str().unwrap().iter().collect();
     assert_eq!(well, vec![Some("A1"), Some("B2"), None, Some("C, \"3\"")]);
-    let v: Vec<Option<f64>> = df.column("viability").unwrap().f64().unwrap().iter().collect();
+    let v: Vec<Option<f64>> = df
+        .column("viability")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect();
     assert_eq!(v, vec![Some(0.1), Some(100.0), None, Some(1e-7)]);
-    let r: Vec<Option<i64>> = df.column("replicate").unwrap().i64().unwrap().iter().collect();
+    let r: Vec<Option<i64>> = df
+        .column("replicate")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .collect();
     assert_eq!(r, vec![Some(1), None, Some(3), Some(-4)]);
-    let e: Vec<Option<bool>> = df.column("excluded").unwrap().bool().unwrap().iter().collect();
+    let e: Vec<Option<bool>> = df
+        .column("excluded")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .collect();
     assert_eq!(e, vec![Some(false), Some(true), None, Some(false)]);
     assert_eq!(df, t.to_dataframe().unwrap());
 }
@@ -88,7 +115,8 @@ fn writes_leave_only_the_outputs() {
     let guard = OutputGuard::new();
     t.write_csv(&dir.path().join("a.csv"), &guard).unwrap();
     t.write_csv(&dir.path().join("a.csv"), &guard).unwrap();
-    t.write_parquet(&dir.path().join("a.parquet"), &guard).unwrap();
+    t.write_parquet(&dir.path().join("a.parquet"), &guard)
+        .unwrap();
     let mut names: Vec<String> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -105,9 +133,15 @@ fn never_overwrites_an_input() {
     let mut guard = OutputGuard::new();
     guard.protect(&input);
     let err = sample().write_csv(&input, &guard).unwrap_err();
-    assert!(matches!(err, ReportError::WouldOverwriteInput { .. }), "{err}");
+    assert!(
+        matches!(err, ReportError::WouldOverwriteInput { .. }),
+        "{err}"
+    );
     let err = sample().write_parquet(&input, &guard).unwrap_err();
-    assert!(matches!(err, ReportError::WouldOverwriteInput { .. }), "{err}");
+    assert!(
+        matches!(err, ReportError::WouldOverwriteInput { .. }),
+        "{err}"
+    );
     assert_eq!(fs::read_to_string(&input).unwrap(), "original");
 }
 

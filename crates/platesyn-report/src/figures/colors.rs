@@ -57,7 +57,11 @@ fn interpolate(anchors: &[(u8, u8, u8)], t: f64) -> RGBColor {
 /// Diverging colour for `value` on a symmetric scale `[-limit, limit]`: blue for negative
 /// (antagonism), near-white at 0, red for positive (synergy); values beyond the limit saturate.
 pub fn diverging(value: f64, limit: f64) -> RGBColor {
-    let limit = if limit > 0.0 && limit.is_finite() { limit } else { 1.0 };
+    let limit = if limit > 0.0 && limit.is_finite() {
+        limit
+    } else {
+        1.0
+    };
     interpolate(&RDBU, 0.5 + 0.5 * value / limit)
 }
 
@@ -71,8 +75,13 @@ pub fn sequential(value: f64, lo: f64, hi: f64) -> RGBColor {
 
 /// Black or white, whichever reads better on `bg` (relative luminance threshold 0.45).
 pub fn text_on(bg: RGBColor) -> RGBColor {
-    let lum = (0.2126 * f64::from(bg.0) + 0.7152 * f64::from(bg.1) + 0.0722 * f64::from(bg.2)) / 255.0;
-    if lum > 0.45 { RGBColor(0, 0, 0) } else { RGBColor(255, 255, 255) }
+    let lum =
+        (0.2126 * f64::from(bg.0) + 0.7152 * f64::from(bg.1) + 0.0722 * f64::from(bg.2)) / 255.0;
+    if lum > 0.45 {
+        RGBColor(0, 0, 0)
+    } else {
+        RGBColor(255, 255, 255)
+    }
 }
 
 #[cfg(test)]

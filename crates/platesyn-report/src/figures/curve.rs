@@ -192,7 +192,12 @@ impl DoseResponsePlot {
                         b.upper.len()
                     )));
                 }
-                pos.extend(b.doses.iter().copied().filter(|d| *d > 0.0 && d.is_finite()));
+                pos.extend(
+                    b.doses
+                        .iter()
+                        .copied()
+                        .filter(|d| *d > 0.0 && d.is_finite()),
+                );
             }
             if let Some(ic) = s.ic50.filter(|d| *d > 0.0 && d.is_finite()) {
                 pos.push(ic);
@@ -202,8 +207,16 @@ impl DoseResponsePlot {
             return Err(self.bad("no positive dose to place on the log10 axis".to_string()));
         }
         let lo = pos.iter().copied().fold(f64::INFINITY, f64::min).log10();
-        let hi = pos.iter().copied().fold(f64::NEG_INFINITY, f64::max).log10();
-        let (lo, hi) = if hi - lo < 1e-9 { (lo - 0.5, hi + 0.5) } else { (lo, hi) };
+        let hi = pos
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
+            .log10();
+        let (lo, hi) = if hi - lo < 1e-9 {
+            (lo - 0.5, hi + 0.5)
+        } else {
+            (lo, hi)
+        };
         let zero = has_zero.then(|| lo - ((hi - lo) * 0.15).max(0.8));
         Ok((lo, hi, zero))
     }
@@ -256,10 +269,18 @@ impl DoseResponsePlot {
                 } else {
                     (
                         doses.iter().copied().fold(f64::INFINITY, f64::min).log10(),
-                        doses.iter().copied().fold(f64::NEG_INFINITY, f64::max).log10(),
+                        doses
+                            .iter()
+                            .copied()
+                            .fold(f64::NEG_INFINITY, f64::max)
+                            .log10(),
                     )
                 };
-                let (a, b) = if b - a < 1e-9 { (a - 0.5, b + 0.5) } else { (a, b) };
+                let (a, b) = if b - a < 1e-9 {
+                    (a - 0.5, b + 0.5)
+                } else {
+                    (a, b)
+                };
                 (0..CURVE_SAMPLES)
                     .map(|i| a + (b - a) * i as f64 / (CURVE_SAMPLES - 1) as f64)
                     .map(|x| (x, f(10f64.powf(x))))
@@ -287,8 +308,11 @@ impl Figure for DoseResponsePlot {
         let (lo, hi, zero) = self.x_layout()?;
         let xlo = zero.unwrap_or(lo) - 0.3;
         let xhi = hi + 0.3;
-        let curves: Vec<Vec<(f64, f64)>> =
-            self.series.iter().map(|s| self.sampled(s, lo, hi)).collect();
+        let curves: Vec<Vec<(f64, f64)>> = self
+            .series
+            .iter()
+            .map(|s| self.sampled(s, lo, hi))
+            .collect();
 
         let (ylo, yhi) = if let Some(r) = self.y_range {
             r
@@ -318,7 +342,14 @@ impl Figure for DoseResponsePlot {
             .margin(18)
             .x_label_area_size(62)
             .y_label_area_size(76)
-            .build_cartesian_2d(LogDoseRange { lo: xlo, hi: xhi, ticks: kp }, ylo..yhi)
+            .build_cartesian_2d(
+                LogDoseRange {
+                    lo: xlo,
+                    hi: xhi,
+                    ticks: kp,
+                },
+                ylo..yhi,
+            )
             .map_err(draw_err(name))?;
         let fmt_x = |v: &f64| {
             if zero.is_some_and(|z| (v - z).abs() < 1e-9) {
@@ -398,10 +429,18 @@ impl Figure for DoseResponsePlot {
                 .iter()
                 .filter(|(d, r)| d.is_finite() && r.is_finite())
                 .map(|&(d, r)| {
-                    let x = if d == 0.0 { zero.unwrap_or(lo) } else { d.log10() };
+                    let x = if d == 0.0 {
+                        zero.unwrap_or(lo)
+                    } else {
+                        d.log10()
+                    };
                     Circle::new((x, r), 4, c.mix(0.85).filled())
                 });
             chart.draw_series(pts).map_err(draw_err(name))?;
+        }
+        // IC50 lines and labels last, so nothing is drawn over them.
+        for (k, s) in self.series.iter().enumerate() {
+            let c = SERIES[k % SERIES.len()];
             if let Some(ic) = s.ic50.filter(|d| *d > 0.0 && d.is_finite()) {
                 let x = ic.log10();
                 chart
@@ -419,7 +458,18 @@ impl Figure for DoseResponsePlot {
                     .transform(FontTransform::Rotate270)
                     .color(&c)
                     .pos(Pos::new(HPos::Left, VPos::Bottom));
-                root.draw(&Text::new(self.ic50_label(ic), (px - 3, py - 6), style))
+                let label = self.ic50_label(ic);
+                let (tw, th) = root
+                    .estimate_text_size(&label, &font(13.0))
+                    .map_err(draw_err(name))?;
+                let (tw, th) = (tw as i32, th as i32);
+                // A light backing box keeps the label legible over points and curves.
+                root.draw(&Rectangle::new(
+                    [(px - 5 - th, py - 8 - tw), (px - 2, py - 4)],
+                    WHITE.mix(0.8).filled(),
+                ))
+                .map_err(draw_err(name))?;
+                root.draw(&Text::new(label, (px - 3, py - 6), style))
                     .map_err(draw_err(name))?;
             }
         }

@@ -32,7 +32,10 @@ impl DoseAxis {
 
     /// Tick labels: the doses to 3 significant digits.
     pub fn labels(&self) -> Vec<String> {
-        self.doses.iter().map(|d| format_float_display(*d, 3)).collect()
+        self.doses
+            .iter()
+            .map(|d| format_float_display(*d, 3))
+            .collect()
     }
 }
 
@@ -187,10 +190,30 @@ impl Figure for SynergyHeatmap {
         let y0 = top;
 
         // Title and subtitle.
-        put_text(root, name, &self.title, (w / 2, 14), 22.0, BLACK, (HPos::Center, VPos::Top))?;
+        put_text(
+            root,
+            name,
+            &self.title,
+            (w / 2, 14),
+            22.0,
+            BLACK,
+            (HPos::Center, VPos::Top),
+        )?;
         if let Some(mean) = self.block_mean {
-            let sub = format!("block mean {}: {}", self.score_name, format_float_display(mean, 3));
-            put_text(root, name, &sub, (w / 2, 46), 16.0, RGBColor(60, 60, 60), (HPos::Center, VPos::Top))?;
+            let sub = format!(
+                "block mean {}: {}",
+                self.score_name,
+                format_float_display(mean, 3)
+            );
+            put_text(
+                root,
+                name,
+                &sub,
+                (w / 2, 46),
+                16.0,
+                RGBColor(60, 60, 60),
+                (HPos::Center, VPos::Top),
+            )?;
         }
 
         let limit = self.limit();
@@ -225,26 +248,57 @@ impl Figure for SynergyHeatmap {
         let grid_line = RGBColor(255, 255, 255).stroke_width(1);
         for j in 1..n_cols {
             let x = x0 + j * cell_w;
-            root.draw(&PathElement::new(vec![(x, y0), (x, y0 + grid_h)], grid_line))
-                .map_err(draw_err(name))?;
+            root.draw(&PathElement::new(
+                vec![(x, y0), (x, y0 + grid_h)],
+                grid_line,
+            ))
+            .map_err(draw_err(name))?;
         }
         for i in 1..n_rows {
             let y = y0 + i * cell_h;
-            root.draw(&PathElement::new(vec![(x0, y), (x0 + grid_w, y)], grid_line))
-                .map_err(draw_err(name))?;
-        }
-        let frame = vec![(x0, y0), (x0 + grid_w, y0), (x0 + grid_w, y0 + grid_h), (x0, y0 + grid_h), (x0, y0)];
-        root.draw(&PathElement::new(frame, RGBColor(90, 90, 90).stroke_width(1)))
+            root.draw(&PathElement::new(
+                vec![(x0, y), (x0 + grid_w, y)],
+                grid_line,
+            ))
             .map_err(draw_err(name))?;
+        }
+        let frame = vec![
+            (x0, y0),
+            (x0 + grid_w, y0),
+            (x0 + grid_w, y0 + grid_h),
+            (x0, y0 + grid_h),
+            (x0, y0),
+        ];
+        root.draw(&PathElement::new(
+            frame,
+            RGBColor(90, 90, 90).stroke_width(1),
+        ))
+        .map_err(draw_err(name))?;
 
         // Tick labels.
         for (i, l) in row_labels.iter().enumerate() {
             let y = y0 + grid_h - i as i32 * cell_h - cell_h / 2;
-            put_text(root, name, l, (x0 - 8, y), tick_size, BLACK, (HPos::Right, VPos::Center))?;
+            put_text(
+                root,
+                name,
+                l,
+                (x0 - 8, y),
+                tick_size,
+                BLACK,
+                (HPos::Right, VPos::Center),
+            )?;
         }
         for (j, l) in col_labels.iter().enumerate() {
             let x = x0 + j as i32 * cell_w + cell_w / 2;
-            put_text(root, name, l, (x, y0 + grid_h + 8), tick_size, BLACK, (HPos::Center, VPos::Top))?;
+            put_text(
+                root,
+                name,
+                l,
+                (x, y0 + grid_h + 8),
+                tick_size,
+                BLACK,
+                (HPos::Center, VPos::Top),
+            )?;
         }
         // Axis titles.
         put_text(
@@ -256,7 +310,14 @@ impl Figure for SynergyHeatmap {
             BLACK,
             (HPos::Center, VPos::Top),
         )?;
-        put_text_vertical(root, name, &self.rows.title(), (22, y0 + grid_h / 2), 17.0, BLACK)?;
+        put_text_vertical(
+            root,
+            name,
+            &self.rows.title(),
+            (22, y0 + grid_h / 2),
+            17.0,
+            BLACK,
+        )?;
 
         // Colour bar.
         let bar_x = x0 + grid_w + 36;
@@ -266,10 +327,40 @@ impl Figure for SynergyHeatmap {
             .iter()
             .map(|f| ((f + 1.0) / 2.0, format_float_display(f * limit, 3)))
             .collect();
-        draw_colorbar(root, name, (bar_x, bar_y, 22, bar_h), &|t| diverging((2.0 * t - 1.0) * limit, limit), &ticks, 13.0)?;
-        put_text(root, name, "synergy", (bar_x + 11, bar_y - 6), 13.0, RGBColor(178, 24, 43), (HPos::Center, VPos::Bottom))?;
-        put_text(root, name, "antagonism", (bar_x + 11, bar_y + bar_h + 6), 13.0, RGBColor(33, 102, 172), (HPos::Center, VPos::Top))?;
-        put_text_vertical(root, name, &self.score_name, (w - 16, bar_y + bar_h / 2), 15.0, BLACK)?;
+        draw_colorbar(
+            root,
+            name,
+            (bar_x, bar_y, 22, bar_h),
+            &|t| diverging((2.0 * t - 1.0) * limit, limit),
+            &ticks,
+            13.0,
+        )?;
+        put_text(
+            root,
+            name,
+            "synergy",
+            (bar_x + 11, bar_y - 6),
+            13.0,
+            RGBColor(178, 24, 43),
+            (HPos::Center, VPos::Bottom),
+        )?;
+        put_text(
+            root,
+            name,
+            "antagonism",
+            (bar_x + 11, bar_y + bar_h + 6),
+            13.0,
+            RGBColor(33, 102, 172),
+            (HPos::Center, VPos::Top),
+        )?;
+        put_text_vertical(
+            root,
+            name,
+            &self.score_name,
+            (w - 16, bar_y + bar_h / 2),
+            15.0,
+            BLACK,
+        )?;
         Ok(())
     }
 }

@@ -34,8 +34,11 @@ mod tests {
 
     #[test]
     fn nice_ticks_are_round() {
-        assert_eq!(nice_ticks(-470.0, 54_000.0, 5), vec![0.0, 10_000.0, 20_000.0, 30_000.0, 40_000.0, 50_000.0]);
-        assert_eq!(nice_ticks(0.0, 1.0, 4), vec![0.0, 0.5, 1.0]);
+        assert_eq!(
+            nice_ticks(-470.0, 54_000.0, 5),
+            vec![0.0, 10_000.0, 20_000.0, 30_000.0, 40_000.0, 50_000.0]
+        );
+        assert_eq!(nice_ticks(0.0, 1.0, 4), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
         assert_eq!(nice_ticks(3.0, 3.0, 4), vec![3.0]);
     }
 }
@@ -97,7 +100,8 @@ pub fn render_svg<F: Figure>(fig: &F) -> Result<String, ReportError> {
     Ok(out)
 }
 
-/// Renders `fig` to PNG bytes (8-bit RGB, size [`Figure::size`]).
+/// Renders `fig` to PNG bytes (8-bit RGB, size [`Figure::size`]; fast deflate with the `Sub`
+/// filter: about 5× quicker to encode than the default, files somewhat larger).
 pub fn render_png<F: Figure>(fig: &F) -> Result<Vec<u8>, ReportError> {
     ensure_font();
     let (w, h) = fig.size();
@@ -108,12 +112,16 @@ pub fn render_png<F: Figure>(fig: &F) -> Result<Vec<u8>, ReportError> {
         root.present().map_err(draw_err(fig.name()))?;
     }
     let mut png = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut png)
-        .write_image(&buf, w, h, image::ColorType::Rgb8)
-        .map_err(|e| ReportError::Draw {
-            figure: fig.name().to_string(),
-            message: format!("PNG encoding: {e}"),
-        })?;
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut png,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Sub,
+    )
+    .write_image(&buf, w, h, image::ColorType::Rgb8)
+    .map_err(|e| ReportError::Draw {
+        figure: fig.name().to_string(),
+        message: format!("PNG encoding: {e}"),
+    })?;
     Ok(png)
 }
 
@@ -170,7 +178,8 @@ pub(crate) fn text_width<DB: DrawingBackend>(
     text: &str,
     size: f64,
 ) -> u32 {
-    root.estimate_text_size(text, &font(size)).map_or(0, |(w, _)| w)
+    root.estimate_text_size(text, &font(size))
+        .map_or(0, |(w, _)| w)
 }
 
 /// Draws a vertical colour bar: `color_at(t)` for t from 0 (bottom) to 1 (top), a thin frame,
@@ -192,7 +201,13 @@ pub(crate) fn draw_colorbar<DB: DrawingBackend>(
         root.draw(&Rectangle::new([(x0, ya), (x0 + w, yb)], c.filled()))
             .map_err(draw_err(name))?;
     }
-    let frame = [(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0, y0 + h), (x0, y0)];
+    let frame = [
+        (x0, y0),
+        (x0 + w, y0),
+        (x0 + w, y0 + h),
+        (x0, y0 + h),
+        (x0, y0),
+    ];
     root.draw(&PathElement::new(frame.to_vec(), BLACK.stroke_width(1)))
         .map_err(draw_err(name))?;
     for (t, label) in ticks {
@@ -223,14 +238,26 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
     }
     let raw = (hi - lo) / target.max(1) as f64;
     let p = 10f64.powf(raw.log10().floor());
+    let target = target.max(1) as f64;
     let step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * p)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * p);
+        .min_by(|a, b| {
+            let da = ((hi - lo) / a - target).abs();
+            let db = ((hi - lo) / b - target).abs();
+            da.total_cmp(&db)
+        })
+        .unwrap_or(p);
     let first = (lo / step).ceil() as i64;
     let last = (hi / step).floor() as i64;
-    (first..=last).map(|k| k as f64 * step).collect()
+    (first..=last)
+        // Round away binary noise (0.6000000000000001 -> 0.6) via 11 significant digits.
+        .map(|k| {
+            format!("{:.10e}", k as f64 * step)
+                .parse()
+                .unwrap_or(k as f64 * step)
+        })
+        .collect()
 }
 
 /// Number of strips a colour bar is drawn with (each strip is one `<rect>` in SVG).

@@ -70,8 +70,15 @@ impl PlateMap {
         if let Some(r) = self.range {
             return r;
         }
-        let finite = self.values.iter().flatten().copied().filter(|v| v.is_finite());
-        let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        let finite = self
+            .values
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|v| v.is_finite());
+        let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
         if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }
     }
 
@@ -83,7 +90,10 @@ impl PlateMap {
             })
         };
         if self.rows == 0 || self.cols == 0 {
-            return bad(format!("plate has {} rows × {} columns", self.rows, self.cols));
+            return bad(format!(
+                "plate has {} rows × {} columns",
+                self.rows, self.cols
+            ));
         }
         if self.values.len() != self.rows * self.cols {
             return bad(format!(
@@ -94,8 +104,14 @@ impl PlateMap {
                 self.values.len()
             ));
         }
-        if let Some(&(r, c)) = self.excluded.iter().find(|(r, c)| *r >= self.rows || *c >= self.cols) {
-            return bad(format!("excluded well (row {r}, column {c}) is outside the plate"));
+        if let Some(&(r, c)) = self
+            .excluded
+            .iter()
+            .find(|(r, c)| *r >= self.rows || *c >= self.cols)
+        {
+            return bad(format!(
+                "excluded well (row {r}, column {c}) is outside the plate"
+            ));
         }
         Ok(())
     }
@@ -120,7 +136,9 @@ impl Figure for PlateMap {
         let left = 56;
         let right = 160;
         let bottom = 56;
-        let cell = ((w - left - right) / cols).min((h - top - bottom) / rows).max(2);
+        let cell = ((w - left - right) / cols)
+            .min((h - top - bottom) / rows)
+            .max(2);
         let grid_w = cell * cols;
         let grid_h = cell * rows;
         // Centre the grid horizontally in the space left of the colour bar.
@@ -128,7 +146,15 @@ impl Figure for PlateMap {
         let y0 = top;
         let label_size = (f64::from(cell) * 0.5).clamp(7.0, 16.0);
 
-        put_text(root, name, &self.title, (w / 2, 16), 22.0, BLACK, (HPos::Center, VPos::Top))?;
+        put_text(
+            root,
+            name,
+            &self.title,
+            (w / 2, 16),
+            22.0,
+            BLACK,
+            (HPos::Center, VPos::Top),
+        )?;
 
         let (lo, hi) = self.color_range();
         let gap = if cell >= 12 { 2 } else { 1 };
@@ -142,7 +168,10 @@ impl Figure for PlateMap {
                 let xa = x0 + c * cell;
                 let ya = y0 + r * cell;
                 root.draw(&Rectangle::new(
-                    [(xa + gap / 2, ya + gap / 2), (xa + cell - (gap + 1) / 2, ya + cell - (gap + 1) / 2)],
+                    [
+                        (xa + gap / 2, ya + gap / 2),
+                        (xa + cell - (gap + 1) / 2, ya + cell - (gap + 1) / 2),
+                    ],
                     fill.filled(),
                 ))
                 .map_err(draw_err(name))?;
@@ -187,15 +216,40 @@ impl Figure for PlateMap {
         }
         // Key for missing and excluded wells under the grid.
         let ky = y0 + grid_h + 22;
-        root.draw(&Rectangle::new([(x0, ky - 7), (x0 + 14, ky + 7)], MISSING.filled()))
-            .map_err(draw_err(name))?;
-        put_text(root, name, "no value", (x0 + 20, ky), 14.0, BLACK, (HPos::Left, VPos::Center))?;
+        root.draw(&Rectangle::new(
+            [(x0, ky - 7), (x0 + 14, ky + 7)],
+            MISSING.filled(),
+        ))
+        .map_err(draw_err(name))?;
+        put_text(
+            root,
+            name,
+            "no value",
+            (x0 + 20, ky),
+            14.0,
+            BLACK,
+            (HPos::Left, VPos::Center),
+        )?;
         let kx = x0 + 120;
-        root.draw(&PathElement::new(vec![(kx, ky - 7), (kx + 14, ky + 7)], cross))
-            .map_err(draw_err(name))?;
-        root.draw(&PathElement::new(vec![(kx, ky + 7), (kx + 14, ky - 7)], cross))
-            .map_err(draw_err(name))?;
-        put_text(root, name, "excluded", (kx + 20, ky), 14.0, BLACK, (HPos::Left, VPos::Center))?;
+        root.draw(&PathElement::new(
+            vec![(kx, ky - 7), (kx + 14, ky + 7)],
+            cross,
+        ))
+        .map_err(draw_err(name))?;
+        root.draw(&PathElement::new(
+            vec![(kx, ky + 7), (kx + 14, ky - 7)],
+            cross,
+        ))
+        .map_err(draw_err(name))?;
+        put_text(
+            root,
+            name,
+            "excluded",
+            (kx + 20, ky),
+            14.0,
+            BLACK,
+            (HPos::Left, VPos::Center),
+        )?;
 
         // Colour bar.
         let bar_x = x0 + grid_w + 40;
@@ -207,8 +261,22 @@ impl Figure for PlateMap {
         } else {
             vec![(0.5, format_float_display(lo, 4))]
         };
-        draw_colorbar(root, name, (bar_x, y0, 22, grid_h), &|t| sequential(lo + t * (hi - lo), lo, hi), &ticks, 13.0)?;
-        put_text_vertical(root, name, &self.value_label, (w - 18, y0 + grid_h / 2), 15.0, BLACK)?;
+        draw_colorbar(
+            root,
+            name,
+            (bar_x, y0, 22, grid_h),
+            &|t| sequential(lo + t * (hi - lo), lo, hi),
+            &ticks,
+            13.0,
+        )?;
+        put_text_vertical(
+            root,
+            name,
+            &self.value_label,
+            (w - 18, y0 + grid_h / 2),
+            15.0,
+            BLACK,
+        )?;
         Ok(())
     }
 }
