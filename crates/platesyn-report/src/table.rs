@@ -1,0 +1,269 @@
+//! A small columnar table builder and its CSV / Parquet writers.
+//!
+//! Build a [`Table`] from plain vectors (one named column at a time), then write it with
+//! [`Table::write_csv`] / [`Table::write_parquet`] (atomic, via [`OutputGuard`]) or render it with
+//! [`Table::to_csv_string`].
+//!
+//! # CSV format (deterministic)
+//! - comma separator, `\n` line ends, a header row, UTF-8 without BOM;
+//! - missing values (`None`) are empty fields;
+//! - floats are written with [`format_float_exact`] — the shortest text that parses back to the
+//!   same `f64` (`0.1`, `100.0`, `1e-7`, `NaN`, `inf`) — so the CSV is byte-identical for the
+//!   same table and loses no precision; polars' own float writer is not used for this;
+//! - booleans are `true` / `false`; strings are quoted only when they contain a comma, a quote
+//!   or a line break (quotes doubled).
+//!
+//! Parquet keeps the typed columns (Utf8, Float64, Int64, Boolean) with nulls.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use polars::prelude::{
+    Column, CsvWriter, DataFrame, ParquetCompression, ParquetWriter, PlSmallStr, SerWriter,
+};
+
+use crate::error::ReportError;
+use crate::fmt::{format_float_display, format_float_exact};
+use crate::output::OutputGuard;
+
+/// The values of one column; `None` is a missing value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnData {
+    /// Text.
+    Str(Vec<Option<String>>),
+    /// 64-bit floats (may hold NaN / ±inf; these are written as `NaN`, `inf`, `-inf`).
+    F64(Vec<Option<f64>>),
+    /// 64-bit signed integers.
+    I64(Vec<Option<i64>>),
+    /// Booleans.
+    Bool(Vec<Option<bool>>),
+}
+
+impl ColumnData {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Str(v) => v.len(),
+            Self::F64(v) => v.len(),
+            Self::I64(v) => v.len(),
+            Self::Bool(v) => v.len(),
+        }
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cell `row` as it appears in the CSV (`None` for a missing value); floats exact.
+    pub fn csv_cell(&self, row: usize) -> Option<String> {
+        match self {
+            Self::Str(v) => v[row].clone(),
+            Self::F64(v) => v[row].map(format_float_exact),
+            Self::I64(v) => v[row].map(|x| x.to_string()),
+            Self::Bool(v) => v[row].map(|x| x.to_string()),
+        }
+    }
+
+    /// Cell `row` for people (`None` for a missing value); floats to `float_sig` significant
+    /// digits (see [`format_float_display`]).
+    pub fn display_cell(&self, row: usize, float_sig: usize) -> Option<String> {
+        match self {
+            Self::F64(v) => v[row].map(|x| format_float_display(x, float_sig)),
+            _ => self.csv_cell(row),
+        }
+    }
+
+    /// Whether this column holds numbers (floats or integers); HTML aligns them right.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Self::F64(_) | Self::I64(_))
+    }
+}
+
+/// A table of named, equally long, typed columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    columns: Vec<(String, ColumnData)>,
+}
+
+impl Table {
+    /// An empty table (no columns, no rows).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a column. Fails when the name is taken or the length differs from the columns
+    /// already present.
+    pub fn push(
+        &mut self,
+        name: impl Into<String>,
+        data: ColumnData,
+    ) -> Result<&mut Self, ReportError> {
+        let name = name.into();
+        if self.columns.iter().any(|(n, _)| *n == name) {
+            return Err(ReportError::DuplicateColumn { column: name });
+        }
+        if let Some((_, first)) = self.columns.first() {
+            if first.len() != data.len() {
+                return Err(ReportError::ColumnLength {
+                    column: name,
+                    expected: first.len(),
+                    got: data.len(),
+                });
+            }
+        }
+        self.columns.push((name, data));
+        Ok(self)
+    }
+
+    /// Appends a text column (see [`Table::push`]).
+    pub fn push_str<S: Into<String>>(
+        &mut self,
+        name: impl Into<String>,
+        values: impl IntoIterator<Item = Option<S>>,
+    ) -> Result<&mut Self, ReportError> {
+        let v = values.into_iter().map(|o| o.map(Into::into)).collect();
+        self.push(name, ColumnData::Str(v))
+    }
+
+    /// Appends a float column (see [`Table::push`]).
+    pub fn push_f64(
+        &mut self,
+        name: impl Into<String>,
+        values: impl IntoIterator<Item = Option<f64>>,
+    ) -> Result<&mut Self, ReportError> {
+        self.push(name, ColumnData::F64(values.into_iter().collect()))
+    }
+
+    /// Appends an integer column (see [`Table::push`]).
+    pub fn push_i64(
+        &mut self,
+        name: impl Into<String>,
+        values: impl IntoIterator<Item = Option<i64>>,
+    ) -> Result<&mut Self, ReportError> {
+        self.push(name, ColumnData::I64(values.into_iter().collect()))
+    }
+
+    /// Appends a boolean column (see [`Table::push`]).
+    pub fn push_bool(
+        &mut self,
+        name: impl Into<String>,
+        values: impl IntoIterator<Item = Option<bool>>,
+    ) -> Result<&mut Self, ReportError> {
+        self.push(name, ColumnData::Bool(values.into_iter().collect()))
+    }
+
+    /// Number of rows (0 for a table without columns).
+    pub fn n_rows(&self) -> usize {
+        self.columns.first().map_or(0, |(_, c)| c.len())
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Column names in order.
+    pub fn column_names(&self) -> Vec<&str> {
+        self.columns.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    /// The columns in order, as (name, data).
+    pub fn columns(&self) -> &[(String, ColumnData)] {
+        &self.columns
+    }
+
+    /// The column called `name`, if any.
+    pub fn column(&self, name: &str) -> Option<&ColumnData> {
+        self.columns.iter().find(|(n, _)| n == name).map(|(_, c)| c)
+    }
+
+    /// The typed polars frame (Utf8 / Float64 / Int64 / Boolean columns, nulls kept).
+    pub fn to_dataframe(&self) -> Result<DataFrame, ReportError> {
+        self.frame(false)
+    }
+
+    /// Builds the frame; with `floats_as_text` the float columns become exact text (CSV view).
+    fn frame(&self, floats_as_text: bool) -> Result<DataFrame, ReportError> {
+        let cols: Vec<Column> = self
+            .columns
+            .iter()
+            .map(|(name, data)| {
+                let name = PlSmallStr::from_str(name);
+                match data {
+                    ColumnData::Str(v) => Column::new(name, v),
+                    ColumnData::F64(v) if floats_as_text => {
+                        let s: Vec<Option<String>> =
+                            v.iter().map(|x| x.map(format_float_exact)).collect();
+                        Column::new(name, s)
+                    }
+                    ColumnData::F64(v) => Column::new(name, v),
+                    ColumnData::I64(v) => Column::new(name, v),
+                    ColumnData::Bool(v) => Column::new(name, v),
+                }
+            })
+            .collect();
+        DataFrame::new(self.n_rows(), cols).map_err(|source| ReportError::Polars {
+            context: "building the table frame".to_string(),
+            source,
+        })
+    }
+
+    /// The CSV bytes (format in the module docs).
+    pub fn to_csv_bytes(&self) -> Result<Vec<u8>, ReportError> {
+        let mut df = self.frame(true)?;
+        let mut buf = Vec::new();
+        CsvWriter::new(&mut buf)
+            .include_header(true)
+            .with_separator(b',')
+            .with_line_terminator(PlSmallStr::from_static("\n"))
+            .with_null_value(PlSmallStr::EMPTY)
+            .n_threads(1)
+            .finish(&mut df)
+            .map_err(|source| ReportError::Polars {
+                context: "writing CSV".to_string(),
+                source,
+            })?;
+        Ok(buf)
+    }
+
+    /// The CSV text (format in the module docs); handy for snapshots.
+    pub fn to_csv_string(&self) -> Result<String, ReportError> {
+        let bytes = self.to_csv_bytes()?;
+        // The frame holds only Rust strings, so the CSV is valid UTF-8.
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The Parquet bytes (zstd-compressed, typed columns).
+    pub fn to_parquet_bytes(&self) -> Result<Vec<u8>, ReportError> {
+        let mut df = self.to_dataframe()?;
+        let mut buf = Cursor::new(Vec::new());
+        ParquetWriter::new(&mut buf)
+            .with_compression(ParquetCompression::Zstd(None))
+            .set_parallel(false)
+            .finish(&mut df)
+            .map_err(|source| ReportError::Polars {
+                context: "writing Parquet".to_string(),
+                source,
+            })?;
+        Ok(buf.into_inner())
+    }
+
+    /// Writes the CSV to `path` atomically; refuses when `path` is an input protected by `guard`.
+    pub fn write_csv(&self, path: &Path, guard: &OutputGuard) -> Result<(), ReportError> {
+        let bytes = self.to_csv_bytes()?;
+        guard.write_atomic(path, &bytes)
+    }
+
+    /// Writes Parquet to `path` atomically; refuses when `path` is an input protected by `guard`.
+    pub fn write_parquet(&self, path: &Path, guard: &OutputGuard) -> Result<(), ReportError> {
+        let bytes = self.to_parquet_bytes().map_err(|e| match e {
+            ReportError::Polars { source, .. } => ReportError::Polars {
+                context: format!("{}: writing Parquet", path.display()),
+                source,
+            },
+            other => other,
+        })?;
+        guard.write_atomic(path, &bytes)
+    }
+}
