@@ -15,6 +15,7 @@ pub mod curve;
 pub mod heatmap;
 pub mod platemap;
 
+use std::path::Path;
 use std::sync::Once;
 
 use image::ImageEncoder;
@@ -23,6 +24,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::ReportError;
+use crate::output::OutputGuard;
 
 pub use curve::{CurveSeries, DoseResponsePlot, FittedCurve};
 pub use heatmap::{DoseAxis, SynergyHeatmap};
@@ -108,6 +110,16 @@ pub fn render_png<F: Figure>(fig: &F) -> Result<Vec<u8>, ReportError> {
         message: format!("PNG encoding: {e}"),
     })?;
     Ok(png)
+}
+
+/// Renders `fig` as SVG and writes it to `path` atomically (refused over a protected input).
+pub fn write_svg<F: Figure>(fig: &F, path: &Path, guard: &OutputGuard) -> Result<(), ReportError> {
+    guard.write_atomic(path, render_svg(fig)?.as_bytes())
+}
+
+/// Renders `fig` as PNG and writes it to `path` atomically (refused over a protected input).
+pub fn write_png<F: Figure>(fig: &F, path: &Path, guard: &OutputGuard) -> Result<(), ReportError> {
+    guard.write_atomic(path, &render_png(fig)?)
 }
 
 /// Maps a plotters drawing error into [`ReportError::Draw`] naming the figure.
