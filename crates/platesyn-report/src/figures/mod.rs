@@ -26,7 +26,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::error::ReportError;
 use crate::output::OutputGuard;
 
-pub use curve::{CurveSeries, DoseResponsePlot, FittedCurve};
+pub use curve::{ConfidenceBand, CurveSeries, DoseResponsePlot, FittedCurve};
 pub use heatmap::{DoseAxis, SynergyHeatmap};
 pub use platemap::PlateMap;
 
