@@ -1,5 +1,5 @@
 //! Renders one example of each figure to `docs/img/` (heatmap, curve, platemap; PNG and SVG)
-//! and a small HTML report to `docs/example-report.html`, for looking at them.
+//! for the docs, plus a crowded heatmap and a small HTML report under `target/` for checking.
 //!
 //! Run from the workspace root: `cargo run -p platesyn-report --example render_examples`.
 
@@ -8,6 +8,7 @@ use std::path::Path;
 use platesyn_report::figures::curve::ConfidenceBand;
 use platesyn_report::figures::{
     CurveSeries, DoseAxis, DoseResponsePlot, Figure, FittedCurve, PlateMap, SynergyHeatmap,
+    write_png,
 };
 use platesyn_report::html::{HtmlReport, Section};
 use platesyn_report::{OutputGuard, ReportError, Table};
@@ -142,9 +143,34 @@ fn main() -> Result<(), ReportError> {
     let h = heatmap();
     let c = curves();
     let p = platemap();
-    guard.write_atomic(&img.join("heatmap.png"), &h.to_png()?)?;
-    guard.write_atomic(&img.join("curve.png"), &c.to_png()?)?;
-    guard.write_atomic(&img.join("platemap.png"), &p.to_png()?)?;
+    write_png(&h, &img.join("heatmap.png"), &guard)?;
+    write_png(&c, &img.join("curve.png"), &guard)?;
+    write_png(&p, &img.join("platemap.png"), &guard)?;
+    // A crowded 10 × 10 matrix with long dose labels, to check label fitting (not committed).
+    let scratch = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
+    let doses: Vec<f64> = (0..10).map(|i| 0.001_953_125 * 2f64.powi(i)).collect();
+    let big = SynergyHeatmap::new(
+        "10 × 10 stress test",
+        "Bliss excess (%)",
+        DoseAxis {
+            drug: "Drug A".into(),
+            unit: "µM".into(),
+            doses: doses.clone(),
+        },
+        DoseAxis {
+            drug: "Drug B".into(),
+            unit: "µM".into(),
+            doses,
+        },
+        (0..10)
+            .map(|i| {
+                (0..10)
+                    .map(|j| Some(f64::from(i * 10 - j * 7) - 20.5))
+                    .collect()
+            })
+            .collect(),
+    );
+    write_png(&big, &scratch.join("heatmap-10x10.png"), &guard)?;
 
     let mut t = Table::new();
     t.push_str(
@@ -166,7 +192,7 @@ fn main() -> Result<(), ReportError> {
                 .table("Fits", t),
         )
         .option("synergy model", "zip");
-    r.write(&root.join("example-report.html"), &guard)?;
+    r.write(&scratch.join("example-report.html"), &guard)?;
     println!("wrote {}", img.display());
     Ok(())
 }

@@ -70,7 +70,7 @@ mod tests {
     fn display_significant_digits() {
         assert_eq!(format_float_display(12.3456, 3), "12.3");
         assert_eq!(format_float_display(0.5, 3), "0.5");
-        assert_eq!(format_float_display(-0.012345, 2), "-0.012");
+        assert_eq!(format_float_display(-0.012_345, 2), "-0.012");
         assert_eq!(format_float_display(1234.0, 3), "1234");
         assert_eq!(format_float_display(0.0, 3), "0");
         assert_eq!(format_float_display(-0.0001, 2), "-1e-4");

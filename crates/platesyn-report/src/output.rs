@@ -46,7 +46,7 @@ impl OutputGuard {
     /// Whether writing to `path` would overwrite a protected input.
     pub fn is_protected(&self, path: &Path) -> bool {
         let resolved = resolve(path);
-        self.protected.iter().any(|p| *p == resolved)
+        self.protected.contains(&resolved)
     }
 
     /// Writes `bytes` to `path` atomically (temporary file in the same directory, fsync, rename).

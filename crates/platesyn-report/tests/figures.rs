@@ -289,3 +289,30 @@ fn plate_1536_renders() {
     );
     assert_eq!(count(&svg, "<rect"), 1 + 1536 + 1 + COLORBAR_STEPS);
 }
+
+#[test]
+fn figure_files_are_written_atomically_and_inputs_protected() {
+    use platesyn_report::OutputGuard;
+    use platesyn_report::figures::{write_png, write_svg};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("plate.csv");
+    std::fs::write(&input, "raw").unwrap();
+    let mut guard = OutputGuard::new();
+    guard.protect(&input);
+    let p = plate();
+    write_svg(&p, &dir.path().join("p.svg"), &guard).unwrap();
+    write_png(&p, &dir.path().join("p.png"), &guard).unwrap();
+    assert!(matches!(
+        write_png(&p, &input, &guard),
+        Err(ReportError::WouldOverwriteInput { .. })
+    ));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["p.png", "p.svg", "plate.csv"]);
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), "raw");
+    let (w, h, _) = decode_png(&std::fs::read(dir.path().join("p.png")).unwrap());
+    assert_eq!((w, h), p.size);
+}

@@ -166,3 +166,19 @@ fn empty_table_writes_header_only() {
     t.push_f64("x", Vec::<Option<f64>>::new()).unwrap();
     assert_eq!(t.to_csv_string().unwrap(), "x\n");
 }
+
+#[test]
+fn non_finite_floats_are_spelled_out() {
+    let mut t = Table::new();
+    t.push_f64(
+        "x",
+        [
+            Some(f64::NAN),
+            Some(f64::INFINITY),
+            Some(f64::NEG_INFINITY),
+            Some(-0.0),
+        ],
+    )
+    .unwrap();
+    assert_eq!(t.to_csv_string().unwrap(), "x\nNaN\ninf\n-inf\n-0.0\n");
+}

@@ -248,7 +248,7 @@ impl DoseResponsePlot {
         kp
     }
 
-    fn sampled(&self, s: &CurveSeries, lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    fn sampled(s: &CurveSeries, lo: f64, hi: f64) -> Vec<(f64, f64)> {
         match &s.fitted {
             None => Vec::new(),
             Some(FittedCurve::Sampled(p)) => p
@@ -311,7 +311,7 @@ impl Figure for DoseResponsePlot {
         let curves: Vec<Vec<(f64, f64)>> = self
             .series
             .iter()
-            .map(|s| self.sampled(s, lo, hi))
+            .map(|s| Self::sampled(s, lo, hi))
             .collect();
 
         let (ylo, yhi) = if let Some(r) = self.y_range {
@@ -379,7 +379,7 @@ impl Figure for DoseResponsePlot {
 
         // Axis break between the zero position and the first positive dose.
         if let Some(z) = zero {
-            let xb = (z + lo) / 2.0;
+            let xb = f64::midpoint(z, lo);
             let (px, py) = chart.backend_coord(&(xb, ylo));
             for dx in [-4, 3] {
                 root.draw(&PathElement::new(

@@ -288,6 +288,17 @@ impl Figure for SynergyHeatmap {
                 (HPos::Right, VPos::Center),
             )?;
         }
+        // Shrink the column labels when the widest would not fit its cell.
+        let widest_col_label = col_labels
+            .iter()
+            .map(|l| text_width(root, l, tick_size))
+            .max()
+            .unwrap_or(0);
+        let col_tick_size = if widest_col_label as i32 > cell_w - 6 && widest_col_label > 0 {
+            (tick_size * f64::from(cell_w - 6) / f64::from(widest_col_label)).max(8.0)
+        } else {
+            tick_size
+        };
         for (j, l) in col_labels.iter().enumerate() {
             let x = x0 + j as i32 * cell_w + cell_w / 2;
             put_text(
@@ -295,7 +306,7 @@ impl Figure for SynergyHeatmap {
                 name,
                 l,
                 (x, y0 + grid_h + 8),
-                tick_size,
+                col_tick_size,
                 BLACK,
                 (HPos::Center, VPos::Top),
             )?;

@@ -15,6 +15,7 @@ pub mod curve;
 pub mod heatmap;
 pub mod platemap;
 
+use std::path::Path;
 use std::sync::Once;
 
 use image::ImageEncoder;
@@ -23,25 +24,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::ReportError;
+use crate::output::OutputGuard;
 
-pub use curve::{CurveSeries, DoseResponsePlot, FittedCurve};
+pub use curve::{ConfidenceBand, CurveSeries, DoseResponsePlot, FittedCurve};
 pub use heatmap::{DoseAxis, SynergyHeatmap};
 pub use platemap::PlateMap;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nice_ticks_are_round() {
-        assert_eq!(
-            nice_ticks(-470.0, 54_000.0, 5),
-            vec![0.0, 10_000.0, 20_000.0, 30_000.0, 40_000.0, 50_000.0]
-        );
-        assert_eq!(nice_ticks(0.0, 1.0, 4), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
-        assert_eq!(nice_ticks(3.0, 3.0, 4), vec![3.0]);
-    }
-}
 
 /// The embedded font: DejaVu Sans (Bitstream Vera licence, see `assets/LICENSE-DejaVu.txt`).
 pub static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -125,6 +112,16 @@ pub fn render_png<F: Figure>(fig: &F) -> Result<Vec<u8>, ReportError> {
     Ok(png)
 }
 
+/// Renders `fig` as SVG and writes it to `path` atomically (refused over a protected input).
+pub fn write_svg<F: Figure>(fig: &F, path: &Path, guard: &OutputGuard) -> Result<(), ReportError> {
+    guard.write_atomic(path, render_svg(fig)?.as_bytes())
+}
+
+/// Renders `fig` as PNG and writes it to `path` atomically (refused over a protected input).
+pub fn write_png<F: Figure>(fig: &F, path: &Path, guard: &OutputGuard) -> Result<(), ReportError> {
+    guard.write_atomic(path, &render_png(fig)?)
+}
+
 /// Maps a plotters drawing error into [`ReportError::Draw`] naming the figure.
 pub(crate) fn draw_err<E: std::error::Error + Send + Sync>(
     figure: &str,
@@ -197,7 +194,7 @@ pub(crate) fn draw_colorbar<DB: DrawingBackend>(
         let t1 = (i + 1) as f64 / COLORBAR_STEPS as f64;
         let ya = y0 + h - (t1 * f64::from(h)).round() as i32;
         let yb = y0 + h - (t0 * f64::from(h)).round() as i32;
-        let c = color_at((t0 + t1) / 2.0);
+        let c = color_at(f64::midpoint(t0, t1));
         root.draw(&Rectangle::new([(x0, ya), (x0 + w, yb)], c.filled()))
             .map_err(draw_err(name))?;
     }
@@ -233,7 +230,7 @@ pub(crate) fn draw_colorbar<DB: DrawingBackend>(
 /// Round tick values (1, 2 or 5 × 10^k apart) covering `[lo, hi]`, about `target` of them;
 /// `[lo]` alone for a degenerate range.
 pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
         return vec![lo];
     }
     let raw = (hi - lo) / target.max(1) as f64;
@@ -262,3 +259,18 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
 
 /// Number of strips a colour bar is drawn with (each strip is one `<rect>` in SVG).
 pub const COLORBAR_STEPS: usize = 64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_ticks_are_round() {
+        assert_eq!(
+            nice_ticks(-470.0, 54_000.0, 5),
+            vec![0.0, 10_000.0, 20_000.0, 30_000.0, 40_000.0, 50_000.0]
+        );
+        assert_eq!(nice_ticks(0.0, 1.0, 4), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
+        assert_eq!(nice_ticks(3.0, 3.0, 4), vec![3.0]);
+    }
+}
