@@ -20,6 +20,7 @@ fn zip_and_sf_loewe_match_sfdrc() {
         );
         let (mut wz, mut wl) = (0.0f64, 0.0f64);
         let (mut rz, mut rl) = (Vec::new(), Vec::new());
+        let (mut dref, mut dfit) = (0.0, 0.0);
         for k in 0..t.rows.len() {
             let (i, j) = t.index_of(&m, k);
             let z = s.zip.cells.get(i, j).value().unwrap_or(f64::NAN);
@@ -29,12 +30,16 @@ fn zip_and_sf_loewe_match_sfdrc() {
             if i > 0 && j > 0 {
                 rz.push(t.col(k, "sfdrc_zip"));
                 rl.push(t.col(k, "sfdrc_loewe"));
+                dref += s.zip_reference.get(i, j).unwrap() - t.col(k, "sfdrc_zip_ref");
+                dfit += s.zip_fitted.get(i, j).unwrap() - t.col(k, "sfdrc_zip_fit");
             }
         }
         let mz = summarize(&s, Model::Zip, None).mean.unwrap();
         let ml = summarize(&s, Model::Loewe, None).mean.unwrap();
         let ref_z = rz.iter().sum::<f64>() / rz.len() as f64;
         let ref_l = rl.iter().sum::<f64>() / rl.len() as f64;
+        let nc = rz.len() as f64;
+        eprintln!("{file}: mean(ours - drc): zip reference {:.3}, zip fitted {:.3}", dref / nc, dfit / nc);
         let zip_cell_tol = if file.starts_with("scenario_antagonism") {
             tol::ZIP_CELL_ANTAGONISM
         } else {
