@@ -10,6 +10,9 @@
 //! Units: doses in the caller's unit (dose 0 allowed: the `x -> 0` limit); responses in the
 //! caller's unit (percent viability for the `ic50_abs` convention at level 50).
 
+// Negated float comparisons are deliberate: they send NaN down the failure branch.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use std::fmt;
 
 use nalgebra::{DMatrix, SymmetricEigen};
@@ -38,30 +41,15 @@ pub struct Fixed {
     pub d: Option<f64>,
     /// ED50-type location `e` (> 0).
     pub e: Option<f64>,
-    /// LL.5 asymmetry `f` (> 0).
-    pub f: Option<f64>,
 }
 
-/// What to fit.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// What to fit. `Default` = LL.4 with nothing fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct FitSpec {
     /// The model.
     pub model: ModelKind,
     /// Fixed parameters (LL.3 fixes `c = 0` on its own).
     pub fixed: Fixed,
-    /// Response level for the absolute IC50 (`ic50_abs`), in response units; 50 (percent
-    /// viability) by default.
-    pub abs_level: f64,
-}
-
-impl Default for FitSpec {
-    fn default() -> Self {
-        Self {
-            model: ModelKind::Ll4,
-            fixed: Fixed::default(),
-            abs_level: 50.0,
-        }
-    }
 }
 
 impl FitSpec {
@@ -69,7 +57,26 @@ impl FitSpec {
     pub fn new(model: ModelKind) -> Self {
         Self {
             model,
-            ..Self::default()
+            fixed: Fixed::default(),
+        }
+    }
+}
+
+/// Response level (response units) of the absolute IC50 by default: 50 % viability.
+pub const DEFAULT_ABS_LEVEL: f64 = 50.0;
+
+/// Secondary fitting options (see [`fit_curve_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitOptions {
+    /// Response level for the absolute IC50 (`ic50_abs`) and for censoring unstable fits, in
+    /// response units; [`DEFAULT_ABS_LEVEL`] (50, percent viability) by default.
+    pub abs_level: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        Self {
+            abs_level: DEFAULT_ABS_LEVEL,
         }
     }
 }
@@ -302,7 +309,7 @@ fn levels(dose: &[f64], y: &[f64]) -> Levels {
     out
 }
 
-fn failed(spec: &FitSpec, n: usize, reason: impl Into<String>) -> CurveFit {
+fn failed(spec: &FitSpec, options: &FitOptions, n: usize, reason: impl Into<String>) -> CurveFit {
     CurveFit {
         model: spec.model,
         b: f64::NAN,
@@ -327,7 +334,7 @@ fn failed(spec: &FitSpec, n: usize, reason: impl Into<String>) -> CurveFit {
         dose_max: f64::NAN,
         auc: f64::NAN,
         emax_obs: f64::NAN,
-        abs_level: spec.abs_level,
+        abs_level: options.abs_level,
         iterations: 0,
         status: FitStatus::Failed(reason.into()),
     }
@@ -346,7 +353,7 @@ fn t_of_g(kind: ModelKind, g: f64) -> f64 {
 /// drc-style self-starter: asymptotes from the extreme level means (widened by 5 % of the
 /// range unless fixed), then `b`, `ln e` from the regression of the linearised response on
 /// `ln x` over positive doses.
-fn self_start(kind: ModelKind, lv: &Levels, template: &[f64; 5], free: &[bool; 5]) -> [f64; 5] {
+fn self_start(kind: ModelKind, lv: &Levels, template: &[f64; 5], free: [bool; 5]) -> [f64; 5] {
     let means: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
     let lo = means.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -430,7 +437,7 @@ fn grid_start(
     kind: ModelKind,
     lv: &Levels,
     template: &[f64; 5],
-    free: &[bool; 5],
+    free: [bool; 5],
     sign: f64,
     sumsq_y: f64,
 ) -> Option<([f64; 5], f64)> {
@@ -520,11 +527,23 @@ fn grid_start(
 ///
 /// Doses must be finite and `>= 0` (0 = untreated, the `x -> 0` limit); responses finite.
 /// Flagged or missing wells must be left out by the caller (never passed as numbers).
+/// Uses [`FitOptions::default`] (absolute level 50).
 pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
+    fit_curve_with(dose, response, spec, &FitOptions::default())
+}
+
+/// [`fit_curve`] with explicit [`FitOptions`].
+pub fn fit_curve_with(
+    dose: &[f64],
+    response: &[f64],
+    spec: &FitSpec,
+    options: &FitOptions,
+) -> CurveFit {
     let n = dose.len();
     if response.len() != n {
         return failed(
             spec,
+            options,
             n,
             format!("{} doses but {} responses", n, response.len()),
         );
@@ -532,6 +551,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     if let Some(i) = dose.iter().position(|x| !x.is_finite() || *x < 0.0) {
         return failed(
             spec,
+            options,
             n,
             format!(
                 "dose {} at row {} is not a finite dose >= 0",
@@ -541,13 +561,29 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
         );
     }
     if let Some(i) = response.iter().position(|x| !x.is_finite()) {
-        return failed(spec, n, format!("response at row {} is not finite", i + 1));
+        return failed(
+            spec,
+            options,
+            n,
+            format!("response at row {} is not finite", i + 1),
+        );
     }
+    // Canonical row order (by dose, then response): the fit is bit-identical under any
+    // permutation of the input rows.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        dose[a]
+            .total_cmp(&dose[b])
+            .then(response[a].total_cmp(&response[b]))
+    });
+    let dose: Vec<f64> = order.iter().map(|&i| dose[i]).collect();
+    let response: Vec<f64> = order.iter().map(|&i| response[i]).collect();
+    let (dose, response) = (dose.as_slice(), response.as_slice());
     let kind = spec.model;
     let mut free = kind.own_free();
     let mut template = [1.0, 0.0, 1.0, 0.0, 1.0];
     let fx = &spec.fixed;
-    for (k, v) in [fx.b, fx.c, fx.d, fx.e.map(f64::ln), fx.f]
+    for (k, v) in [fx.b, fx.c, fx.d, fx.e.map(f64::ln)]
         .into_iter()
         .enumerate()
     {
@@ -555,6 +591,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
             if !v.is_finite() {
                 return failed(
                     spec,
+                    options,
                     n,
                     format!(
                         "fixed {} is not finite (e must be > 0)",
@@ -566,15 +603,13 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
             free[k] = false;
         }
     }
-    if kind == ModelKind::Ll5 && template[F] <= 0.0 {
-        return failed(spec, n, "fixed f must be > 0");
-    }
     let p = free.iter().filter(|&&v| v).count();
     let lv = levels(dose, response);
     let npos = lv.lx.iter().filter(|v| v.is_finite()).count();
     if npos < 2 {
         return failed(
             spec,
+            options,
             n,
             format!("need at least 2 distinct positive doses, got {npos}"),
         );
@@ -582,6 +617,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     if n <= p {
         return failed(
             spec,
+            options,
             n,
             format!("{n} observations for {p} parameters: no residual df"),
         );
@@ -606,7 +642,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
         .max(1e-300);
     if tss <= (1e-13 * scale).powi(2) * n as f64 {
         // Constant response: the flat model is exact.
-        let mut out = failed(spec, n, "");
+        let mut out = failed(spec, options, n, "");
         out.free = free;
         out.b = 0.0;
         out.c = mean_y;
@@ -626,11 +662,11 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     }
 
     let opts = LmOptions::default();
-    let s0 = self_start(kind, &lv, &template, &free);
+    let s0 = self_start(kind, &lv, &template, free);
     let mut best = levenberg_marquardt(&prob, &prob.free_of(&s0), &opts);
     let sign = if s0[B] >= 0.0 { 1.0 } else { -1.0 };
     for sgn in [sign, -sign] {
-        if let Some((g0, grss)) = grid_start(kind, &lv, &template, &free, sgn, sumsq_y) {
+        if let Some((g0, grss)) = grid_start(kind, &lv, &template, free, sgn, sumsq_y) {
             if !(grss < best.rss * (1.0 - 1e-6)) && sgn == sign && best.stop.converged() {
                 continue;
             }
@@ -644,25 +680,29 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
         }
     }
     if !best.rss.is_finite() {
-        return failed(spec, n, "no start gave finite residuals");
+        return failed(spec, options, n, "no start gave finite residuals");
     }
     let th = prob.full(&best.params);
     if th.iter().any(|v| !v.is_finite()) {
-        return failed(spec, n, "non-finite parameters");
+        return failed(spec, options, n, "non-finite parameters");
     }
     let rss = best.rss;
     let s2 = rss / df as f64;
+    let y_range = response.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        - response.iter().copied().fold(f64::INFINITY, f64::min);
     // Hessian of RSS -> covariance in the fitting parameterization.
     let (cov_log, condition) = match crate::lsq::rss_hessian(&prob, &best.params) {
-        Some(h) => covariance(&h, p, s2, &free),
+        Some(h) => covariance(&h, p, s2, free, y_range),
         None => (None, f64::INFINITY),
     };
     let e = th[LE].exp();
     let cov = cov_log.map(|cl| {
         let mut c = cl;
-        for i in 0..5 {
-            c[i][LE] *= e;
-            c[LE][i] *= e;
+        for row in &mut c {
+            row[LE] *= e;
+        }
+        for v in &mut c[LE] {
+            *v *= e;
         }
         c
     });
@@ -677,15 +717,13 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
     let loglik = -0.5 * nf * ((2.0 * std::f64::consts::PI * rss / nf).ln() + 1.0);
     let flat_p = if p > 1 {
         let f_stat = ((tss - rss) / (p - 1) as f64) / s2;
-        FisherSnedecor::new((p - 1) as f64, df as f64)
-            .map(|dist| {
-                if f_stat.is_finite() {
-                    dist.sf(f_stat.max(0.0))
-                } else {
-                    0.0
-                }
-            })
-            .unwrap_or(f64::NAN)
+        FisherSnedecor::new((p - 1) as f64, df as f64).map_or(f64::NAN, |dist| {
+            if f_stat.is_finite() {
+                dist.sf(f_stat.max(0.0))
+            } else {
+                0.0
+            }
+        })
     } else {
         f64::NAN
     };
@@ -725,7 +763,7 @@ pub fn fit_curve(dose: &[f64], response: &[f64], spec: &FitSpec) -> CurveFit {
         dose_max,
         auc,
         emax_obs,
-        abs_level: spec.abs_level,
+        abs_level: options.abs_level,
         iterations: best.iterations,
         status: FitStatus::Ok,
     };
@@ -772,15 +810,18 @@ fn classify(fit: &CurveFit, lv: &Levels, means: &[f64]) -> FitStatus {
 
 type Cov5 = [[f64; 5]; 5];
 
-/// `2 s^2 H^-1` expanded to 5x5 and the scaled condition number of `H`.
-fn covariance(h: &[f64], p: usize, s2: f64, free: &[bool; 5]) -> (Option<Cov5>, f64) {
+/// `2 s^2 H^-1` expanded to 5x5, and the condition number of `H` on the response rescaled
+/// to unit range `r` (parameters `b, c/r, d/r, ln e, f`): invariant to dose and response
+/// units, sensitive (as Prism's rule intends) to parameters the data cannot pin down.
+fn covariance(h: &[f64], p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<Cov5>, f64) {
     let hm = DMatrix::from_row_slice(p, p, h);
-    let diag: Vec<f64> = (0..p).map(|i| hm[(i, i)]).collect();
-    if diag.iter().any(|&v| !(v > 0.0)) {
-        return (None, f64::INFINITY);
-    }
-    let scaled = DMatrix::from_fn(p, p, |i, j| hm[(i, j)] / (diag[i] * diag[j]).sqrt());
-    let eig = SymmetricEigen::new(scaled.clone());
+    let idx: Vec<usize> = (0..5).filter(|&k| free[k]).collect();
+    let sc: Vec<f64> = idx
+        .iter()
+        .map(|&k| if k == C || k == D { r } else { 1.0 })
+        .collect();
+    let normed = DMatrix::from_fn(p, p, |i, j| hm[(i, j)] * sc[i] * sc[j] / (r * r));
+    let eig = SymmetricEigen::new(normed);
     let min = eig
         .eigenvalues
         .iter()
@@ -791,12 +832,21 @@ fn covariance(h: &[f64], p: usize, s2: f64, free: &[bool; 5]) -> (Option<Cov5>, 
         .iter()
         .copied()
         .fold(f64::NEG_INFINITY, f64::max);
-    let condition = if min > 0.0 { max / min } else { f64::INFINITY };
+    let condition = if min > 0.0 && max.is_finite() {
+        max / min
+    } else {
+        f64::INFINITY
+    };
+    let diag: Vec<f64> = (0..p).map(|i| hm[(i, i)]).collect();
+    if diag.iter().any(|&v| !(v > 0.0)) {
+        return (None, f64::INFINITY);
+    }
+    // invert the correlation-scaled matrix for accuracy
+    let scaled = DMatrix::from_fn(p, p, |i, j| hm[(i, j)] / (diag[i] * diag[j]).sqrt());
     let Some(chol) = scaled.cholesky() else {
         return (None, condition);
     };
     let inv_s = chol.inverse();
-    let idx: Vec<usize> = (0..5).filter(|&k| free[k]).collect();
     let mut cov = [[0.0; 5]; 5];
     for (a, &i) in idx.iter().enumerate() {
         for (b, &j) in idx.iter().enumerate() {
@@ -1061,4 +1111,72 @@ impl FitRow {
             self.status.to_owned(),
         ]
     }
+}
+
+/// IC50 fold-shift of drug A alone vs drug A at a fixed dose of drug B.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FoldShift {
+    /// `e_alone / e_combo` (> 1: the combination lowers drug A's ED50).
+    pub fold: f64,
+    /// SE of `ln fold` = `sqrt(Var(ln e_alone) + Var(ln e_combo))` (independent fits).
+    pub log_se: f64,
+    /// Lower CI bound: `exp(ln fold - t se)`.
+    pub lo: f64,
+    /// Upper CI bound.
+    pub hi: f64,
+    /// Degrees of freedom of the t quantile: `df_alone + df_combo`.
+    pub df: usize,
+}
+
+/// Why a fold-shift cannot be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FoldShiftError {
+    /// One of the fits has no usable ED50 (its status is given).
+    #[error("the {which} fit has status {status}: no ED50 to compare")]
+    NotUsable {
+        /// `alone` or `combo`.
+        which: &'static str,
+        /// Its status name.
+        status: &'static str,
+    },
+    /// A fit has no covariance (singular Hessian) or `e` is fixed.
+    #[error("the {0} fit has no standard error for e")]
+    NoSe(&'static str),
+    /// Bad confidence level.
+    #[error("confidence level must be in (0, 1)")]
+    Level,
+}
+
+/// `fold = IC50_alone / IC50_combo` (relative ED50 `e` of each fit) with a delta-method CI on
+/// the log ratio at confidence `level` (t quantile on `df_alone + df_combo`).
+pub fn ic50_fold_shift(
+    alone: &CurveFit,
+    combo: &CurveFit,
+    level: f64,
+) -> Result<FoldShift, FoldShiftError> {
+    let var = |f: &CurveFit, which: &'static str| -> Result<f64, FoldShiftError> {
+        if !f.status.is_ok() {
+            return Err(FoldShiftError::NotUsable {
+                which,
+                status: f.status.name(),
+            });
+        }
+        f.cov_log
+            .map(|c| c[LE][LE])
+            .filter(|v| *v > 0.0 && f.free[LE])
+            .ok_or(FoldShiftError::NoSe(which))
+    };
+    let va = var(alone, "alone")?;
+    let vc = var(combo, "combo")?;
+    let df = alone.df + combo.df;
+    let t = t_quantile(level, df).ok_or(FoldShiftError::Level)?;
+    let lf = alone.e.ln() - combo.e.ln();
+    let se = (va + vc).sqrt();
+    Ok(FoldShift {
+        fold: lf.exp(),
+        log_se: se,
+        lo: (lf - t * se).exp(),
+        hi: (lf + t * se).exp(),
+        df,
+    })
 }

@@ -6,6 +6,9 @@
 //! reference problems. Convention: residual `r_i = y_i - f_i(p)`; the problem supplies the
 //! Jacobian of the *model* `J_ij = d f_i / d p_j`.
 
+// Dense linear algebra on flat buffers reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
 use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
 use nalgebra::DVector;
@@ -34,6 +37,8 @@ pub struct LmOptions {
     pub ftol: f64,
     /// Tolerance on the cosine between the residual vector and each Jacobian column.
     pub gtol: f64,
+    /// Initial damping, relative to the squared column scaling `D^2`.
+    pub lambda0: f64,
 }
 
 impl Default for LmOptions {
@@ -43,6 +48,7 @@ impl Default for LmOptions {
             xtol: 1e-10,
             ftol: 1e-14,
             gtol: 1e-12,
+            lambda0: 1e-3,
         }
     }
 }
@@ -204,28 +210,53 @@ fn sumsq(v: &[f64]) -> f64 {
 
 /// Levenberg-Marquardt from `start`. Never panics; a bad start gives [`LmStop::BadStart`]
 /// with `rss = inf`.
+///
+/// Saturation safeguard: when the run ends where a Jacobian column has collapsed (norm below
+/// `1e-6` of its largest value seen during the run: a parameter has lost all influence, e.g.
+/// an exponential rate run off to infinity, the failure mode of MINPACK on NIST BoxBOD from
+/// Start 1), the solve is repeated from `start` with `lambda0 * 1e6` (short, gradient-like
+/// first steps) and the lower RSS is kept.
 pub fn levenberg_marquardt<P: LsqProblem + ?Sized>(
     prob: &P,
     start: &[f64],
     opts: &LmOptions,
 ) -> LmResult {
+    let (first, saturated) = lm_run(prob, start, opts);
+    if !saturated {
+        return first;
+    }
+    let conservative = LmOptions {
+        lambda0: opts.lambda0 * 1e6,
+        ..*opts
+    };
+    let (second, _) = lm_run(prob, start, &conservative);
+    if second.rss < first.rss {
+        second
+    } else {
+        first
+    }
+}
+
+fn lm_run<P: LsqProblem + ?Sized>(prob: &P, start: &[f64], opts: &LmOptions) -> (LmResult, bool) {
     let n = prob.n_obs();
     let p = prob.n_params();
     let mut x = start.to_vec();
     let mut w = Work::new(n, p);
     if x.len() != p || !prob.residuals(&x, &mut w.r) {
-        return LmResult {
+        let r = LmResult {
             params: x,
             rss: f64::INFINITY,
             iterations: 0,
             stop: LmStop::BadStart,
         };
+        return (r, false);
     }
     let mut rss = sumsq(&w.r);
-    let mut lambda = 1e-3;
+    let mut lambda = opts.lambda0;
     let mut nu = 2.0;
     let mut iterations = 0;
     let mut need_jac = true;
+    let mut saturated = false;
     let stop = loop {
         if rss == 0.0 {
             break LmStop::ZeroResidual;
@@ -241,6 +272,7 @@ pub fn levenberg_marquardt<P: LsqProblem + ?Sized>(
             // column scaling (max over iterations) and gradient test
             let rnorm = rss.sqrt();
             let mut gmax: f64 = 0.0;
+            saturated = false;
             for j in 0..p {
                 let mut cn = 0.0;
                 let mut g = 0.0;
@@ -251,6 +283,7 @@ pub fn levenberg_marquardt<P: LsqProblem + ?Sized>(
                 }
                 let cn = cn.sqrt();
                 w.jtr[j] = g;
+                saturated |= cn < 1e-6 * w.diag[j];
                 if cn > 0.0 {
                     gmax = gmax.max((g / (cn * rnorm)).abs());
                 }
@@ -325,12 +358,13 @@ pub fn levenberg_marquardt<P: LsqProblem + ?Sized>(
             }
         }
     };
-    LmResult {
+    let r = LmResult {
         params: x,
         rss,
         iterations,
         stop,
-    }
+    };
+    (r, saturated)
 }
 
 /// Residual sum of squares at `p` (infinite outside the domain).

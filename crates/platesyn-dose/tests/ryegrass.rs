@@ -1,4 +1,6 @@
 //! R drc reference fits on ryegrass (EXPECTED.txt section 1).
+// Reference values are copied digit for digit from EXPECTED.txt.
+#![allow(clippy::unreadable_literal)]
 
 mod common;
 use common::{assert_rel, columns, tol};
@@ -62,4 +64,51 @@ fn ll3_matches_drc() {
     assert_rel("rse", fit.rse, 0.561_580_2, tol::RSE_REL);
     assert_eq!(fit.df, 21);
     assert!((fit.aic - 45.20827).abs() < tol::LOGLIK_ABS, "{}", fit.aic);
+}
+
+#[test]
+fn fit_row_and_fold_shift() {
+    let Some((x, y)) = data() else { return };
+    let opts = platesyn_dose::FitOptions { abs_level: 4.0 };
+    let fit = platesyn_dose::fit::fit_curve_with(&x, &y, &FitSpec::default(), &opts);
+    let row = fit.row("ryegrass");
+    let rec = row.to_record();
+    assert_eq!(rec.len(), platesyn_dose::FIT_COLUMNS.len());
+    assert_eq!(platesyn_dose::FIT_COLUMNS[0], "curve");
+    assert_eq!(platesyn_dose::FIT_COLUMNS[21], "status");
+    assert_eq!(rec[0], "ryegrass");
+    assert_eq!(rec[1], "LL.4");
+    assert_eq!(rec[2], "24");
+    assert_eq!(rec[13], "20");
+    assert_eq!(rec[21], "ok");
+    assert_rel("ed50", row.ed50.unwrap(), 3.057_955, tol::PARAM_REL);
+    assert_rel("ed50 se", row.ed50_se.unwrap(), 0.18573, tol::SE_REL);
+    assert_rel("ed50 lo", row.ed50_lo.unwrap(), 2.67053, tol::ED_SE_REL);
+    // absolute: c + (d - c) / (1 + (x/e)^b) = 4 with drc's coefficients
+    let (b, c, d, e) = (2.982_219_1, 0.481_413_2, 7.792_958_3, 3.057_955_0);
+    let g: f64 = (4.0 - c) / (d - c);
+    let want = e * ((1.0 - g) / g).powf(1.0 / b);
+    assert_rel("ic50_abs", row.ic50_abs.unwrap(), want, tol::PARAM_REL);
+    assert_rel(
+        "predict at ic50_abs",
+        fit.predict(want),
+        4.0,
+        tol::PARAM_REL,
+    );
+    // R^2 = 1 - RSS/TSS
+    let m = y.iter().sum::<f64>() / y.len() as f64;
+    let tss: f64 = y.iter().map(|v| (v - m).powi(2)).sum();
+    assert_rel("r2", row.r2.unwrap(), 1.0 - 5.400_215 / tss, 1e-6);
+
+    // Fold shift: the same data at half the doses has e / 2 and the same SE of ln e.
+    let half: Vec<f64> = x.iter().map(|v| v * 0.5).collect();
+    let combo = fit_curve(&half, &y, &FitSpec::default());
+    let fs = platesyn_dose::ic50_fold_shift(&fit, &combo, 0.95).unwrap();
+    assert_rel("fold", fs.fold, 2.0, 1e-9);
+    let se_log = 0.18573 / 3.057_955;
+    assert_rel("log se", fs.log_se, 2f64.sqrt() * se_log, tol::SE_REL);
+    assert_eq!(fs.df, 40);
+    let t40 = 2.021_075_390_306_273; // qt(0.975, 40)
+    assert_rel("fold hi", fs.hi, (2f64.ln() + t40 * fs.log_se).exp(), 1e-9);
+    assert_rel("fold lo", fs.lo, (2f64.ln() - t40 * fs.log_se).exp(), 1e-9);
 }

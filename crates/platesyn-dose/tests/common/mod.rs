@@ -31,6 +31,9 @@ pub mod tol {
     pub const TERB_RSE_REL: f64 = 1e-5;
     /// NIST StRD: correct significant digits required (log relative error).
     pub const NIST_MIN_LRE: f64 = 6.0;
+    /// Invariance properties (dose scaling, row order): both fits converge to the same
+    /// optimum up to the LM step tolerance (xtol 1e-10), far below this.
+    pub const INVARIANCE_REL: f64 = 1e-6;
     /// Hand-computed normalization / QC values (exact arithmetic up to rounding).
     pub const HAND_ABS: f64 = 1e-9;
 }
