@@ -10,9 +10,15 @@ use platesyn_synergy::{DoseMatrix, LoeweMode, ResponseScale, ScoreOptions, score
 /// deterministic interaction), viability fraction. Same values as
 /// benches/synergy_vs_python/matrix.csv.
 pub fn matrix() -> DoseMatrix {
-    let hill = |d: f64, emax: f64, h: f64, c: f64| 1.0 + (emax - 1.0) * d.powf(h) / (c.powf(h) + d.powf(h));
-    let da: Vec<f64> = std::iter::once(0.0).chain((0..7).map(|k| 0.01 * 3f64.powi(k))).collect();
-    let db: Vec<f64> = std::iter::once(0.0).chain((0..7).map(|k| 0.02 * 3f64.powi(k))).collect();
+    let hill = |d: f64, emax: f64, h: f64, c: f64| {
+        1.0 + (emax - 1.0) * d.powf(h) / (c.powf(h) + d.powf(h))
+    };
+    let da: Vec<f64> = std::iter::once(0.0)
+        .chain((0..7).map(|k| 0.01 * 3f64.powi(k)))
+        .collect();
+    let db: Vec<f64> = std::iter::once(0.0)
+        .chain((0..7).map(|k| 0.02 * 3f64.powi(k)))
+        .collect();
     let mut v = Vec::new();
     for (i, &a) in da.iter().enumerate() {
         for (j, &b) in db.iter().enumerate() {
@@ -26,19 +32,22 @@ pub fn matrix() -> DoseMatrix {
 
 fn bench(c: &mut Criterion) {
     let m = matrix();
-    for (name, loewe) in [("sf_loewe", LoeweMode::SynergyFinder), ("exact_loewe", LoeweMode::Exact)] {
+    for (name, loewe) in [
+        ("sf_loewe", LoeweMode::SynergyFinder),
+        ("exact_loewe", LoeweMode::Exact),
+    ] {
         let opts = ScoreOptions {
             loewe,
             combination_index: false,
             ..ScoreOptions::default()
         };
         c.bench_function(&format!("score_8x8_all_models_{name}"), |b| {
-            b.iter(|| score_block(black_box(&m), black_box(&opts)));
+            b.iter(|| score_block(black_box(&m), black_box(opts)));
         });
     }
     let opts = ScoreOptions::default();
     c.bench_function("score_8x8_all_models_plus_ci", |b| {
-        b.iter(|| score_block(black_box(&m), black_box(&opts)));
+        b.iter(|| score_block(black_box(&m), black_box(opts)));
     });
 }
 

@@ -14,7 +14,12 @@ fn main() {
     let path = args.next().expect("usage: score_matrix <csv> [reps]");
     let reps: usize = args.next().map_or(2000, |s| s.parse().expect("reps"));
     let mut rdr = csv::Reader::from_path(&path).expect("readable csv");
-    let header: Vec<String> = rdr.headers().expect("header").iter().map(str::to_owned).collect();
+    let header: Vec<String> = rdr
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
     // map this file's column names onto the long-table fields
     let mapped: Vec<String> = header
         .iter()
@@ -39,13 +44,20 @@ fn main() {
         combination_index: false,
         ..ScoreOptions::default()
     };
-    let s = score_block(&blocks[0], &opts);
+    let s = score_block(&blocks[0], opts);
     for m in Model::ALL {
-        println!("platesyn_{}_mean {:.4}", m.name(), summarize(&s, m, None).mean.unwrap_or(f64::NAN));
+        println!(
+            "platesyn_{}_mean {:.4}",
+            m.name(),
+            summarize(&s, m, None).mean.unwrap_or(f64::NAN)
+        );
     }
     let t0 = Instant::now();
     for _ in 0..reps {
-        std::hint::black_box(score_block(std::hint::black_box(&blocks[0]), &opts));
+        std::hint::black_box(score_block(std::hint::black_box(&blocks[0]), opts));
     }
-    println!("platesyn_seconds_per_block {:.9}", t0.elapsed().as_secs_f64() / reps as f64);
+    println!(
+        "platesyn_seconds_per_block {:.9}",
+        t0.elapsed().as_secs_f64() / reps as f64
+    );
 }

@@ -7,7 +7,9 @@ use platesyn_synergy::{DoseMatrix, LoeweMode, Model, ResponseScale, ScoreOptions
 use proptest::prelude::*;
 
 fn doses(first: f64, n: usize) -> Vec<f64> {
-    std::iter::once(0.0).chain((0..n).map(|k| first * 3f64.powi(k as i32))).collect()
+    std::iter::once(0.0)
+        .chain((0..n).map(|k| first * 3f64.powi(k as i32)))
+        .collect()
 }
 
 fn hill_params() -> impl Strategy<Value = (f64, f64, f64)> {
@@ -40,8 +42,8 @@ proptest! {
             loewe: if exact { LoeweMode::Exact } else { LoeweMode::SynergyFinder },
             ..ScoreOptions::default()
         };
-        let s = score_block(&m, &opts);
-        let t = score_block(&m.transpose(), &opts);
+        let s = score_block(&m, opts);
+        let t = score_block(&m.transpose(), opts);
         for model in Model::ALL {
             let st = s.scores(model).transpose();
             for ((_, _, x), (_, _, y)) in st.cells.iter().zip(t.scores(model).cells.iter()) {
@@ -71,7 +73,7 @@ proptest! {
             }
         }
         let m = DoseMatrix::from_grid("b", ResponseScale::FRACTION_VIABILITY, &da, &db, &v).unwrap();
-        let s = score_block(&m, &ScoreOptions { combination_index: false, ..ScoreOptions::default() });
+        let s = score_block(&m, ScoreOptions { combination_index: false, ..ScoreOptions::default() });
         for (_, _, c) in s.bliss.cells.iter() {
             prop_assert!(c.value().unwrap().abs() < tol::BLISS_INDEPENDENT_ZERO);
         }

@@ -13,7 +13,7 @@ fn zip_and_sf_loewe_match_sfdrc() {
         let m = t.block(file);
         let s = score_block(
             &m,
-            &ScoreOptions {
+            ScoreOptions {
                 loewe: LoeweMode::SynergyFinder,
                 ..ScoreOptions::default()
             },
@@ -39,7 +39,11 @@ fn zip_and_sf_loewe_match_sfdrc() {
         let ref_z = rz.iter().sum::<f64>() / rz.len() as f64;
         let ref_l = rl.iter().sum::<f64>() / rl.len() as f64;
         let nc = rz.len() as f64;
-        eprintln!("{file}: mean(ours - drc): zip reference {:.3}, zip fitted {:.3}", dref / nc, dfit / nc);
+        eprintln!(
+            "{file}: mean(ours - drc): zip reference {:.3}, zip fitted {:.3}",
+            dref / nc,
+            dfit / nc
+        );
         let zip_cell_tol = if file.starts_with("scenario_antagonism") {
             tol::ZIP_CELL_ANTAGONISM
         } else {
@@ -47,25 +51,36 @@ fn zip_and_sf_loewe_match_sfdrc() {
         };
         eprintln!(
             "{file}: zip mean {mz:.4} (ref {ref_z:.4}) worst cell {wz:.3}; loewe mean {ml:.4} (ref {ref_l:.4}) worst cell {wl:.3}; fits {:?} {:?}",
-            s.single_fits.a.as_ref().map(|f| (f.curve, f.status.clone())),
-            s.single_fits.b.as_ref().map(|f| (f.curve, f.status.clone()))
+            s.single_fits
+                .a
+                .as_ref()
+                .map(|f| (f.curve, f.status.clone())),
+            s.single_fits
+                .b
+                .as_ref()
+                .map(|f| (f.curve, f.status.clone()))
         );
         if file.starts_with("mathews") {
             // ill-posed single-agent fits: see docs/synergy.md and mathews_differences below
             continue;
         }
-        assert!((ml - ref_l).abs() < tol::SF_LOEWE_MEAN, "{file}: loewe mean {ml} vs {ref_l}");
+        assert!(
+            (ml - ref_l).abs() < tol::SF_LOEWE_MEAN,
+            "{file}: loewe mean {ml} vs {ref_l}"
+        );
         assert!(wl < tol::SF_LOEWE_CELL, "{file}: loewe worst cell {wl}");
         if file.starts_with("oneil_block2") {
             // drc stops in poor local minima on several row/column fits of this block
             // (documented with numbers in docs/synergy.md); our fits have lower RSS.
             continue;
         }
-        assert!((mz - ref_z).abs() < tol::ZIP_MEAN, "{file}: zip mean {mz} vs {ref_z}");
+        assert!(
+            (mz - ref_z).abs() < tol::ZIP_MEAN,
+            "{file}: zip mean {mz} vs {ref_z}"
+        );
         assert!(wz < zip_cell_tol, "{file}: zip worst cell {wz}");
     }
 }
-
 
 /// Why the mathews block 1 ZIP mean differs from SynergyFinder's 19.57 (docs/synergy.md):
 /// drc's ispinesib fit is the flat mean of all six monotherapy responses, ours a step
@@ -76,11 +91,13 @@ fn mathews_block1_difference_is_the_single_agent_fit() {
     let file = "mathews_block1_ispinesib_ibrutinib_sfdrc.csv";
     let t = Table::load(&dir.join("sf_drc").join(file));
     let m = t.block(file);
-    let s = score_block(&m, &ScoreOptions::default());
+    let s = score_block(&m, ScoreOptions::default());
     let inh = &s.inhibition;
     let fa = s.single_fits.a.as_ref().unwrap().curve;
     let fb = s.single_fits.b.as_ref().unwrap().curve;
-    let mono_a: Vec<(f64, f64)> = (0..m.doses_a().len()).map(|i| (m.doses_a()[i], inh.get(i, 0).unwrap())).collect();
+    let mono_a: Vec<(f64, f64)> = (0..m.doses_a().len())
+        .map(|i| (m.doses_a()[i], inh.get(i, 0).unwrap()))
+        .collect();
     let mean_a = mono_a.iter().map(|p| p.1).sum::<f64>() / mono_a.len() as f64;
     // drc's implied ispinesib prediction at each tested dose, given the ibrutinib curve
     let mut implied = Vec::new();
@@ -93,7 +110,10 @@ fn mathews_block1_difference_is_the_single_agent_fit() {
         }
     }
     for v in &implied {
-        assert!((v - mean_a).abs() < 0.05, "implied drc prediction {v} vs flat mean {mean_a}");
+        assert!(
+            (v - mean_a).abs() < 0.05,
+            "implied drc prediction {v} vs flat mean {mean_a}"
+        );
     }
     let rss = |f: &dyn Fn(f64) -> f64| mono_a.iter().map(|(d, y)| (y - f(*d)).powi(2)).sum::<f64>();
     let ours = rss(&|d| fa.predict(d));
