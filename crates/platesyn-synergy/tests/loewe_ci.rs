@@ -25,6 +25,7 @@ fn loewe_additive_scores_zero_exact_mode_and_ci_one() {
             wc = wc.max((ci.ci.get(i, j).expect("ci value") - 1.0).abs());
         }
     }
+    eprintln!("Loewe-additive: worst |exact Loewe| {wl:.3e} points, worst |CI - 1| {wc:.3e}");
     assert!(wl < tol::LOEWE_ADDITIVE_ZERO, "worst |Loewe| {wl}");
     assert!(wc < tol::CI_ADDITIVE_ONE, "worst |CI - 1| {wc}");
     // median-effect fits recover the generating Hill curves (h = 1.5, C = 0.3; h = 1, C = 1)
