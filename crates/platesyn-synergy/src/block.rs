@@ -239,31 +239,64 @@ mod tests {
                 if a == 3.0 && b == 6.0 {
                     continue;
                 }
-                pts.push(Point { conc_a: a, conc_b: b, response: 90.0 });
-                pts.push(Point { conc_a: a, conc_b: b, response: 80.0 });
+                pts.push(Point {
+                    conc_a: a,
+                    conc_b: b,
+                    response: 90.0,
+                });
+                pts.push(Point {
+                    conc_a: a,
+                    conc_b: b,
+                    response: 80.0,
+                });
             }
         }
-        pts.push(Point { conc_a: 1.0 + 1e-12, conc_b: 2.0, response: f64::NAN });
+        pts.push(Point {
+            conc_a: 1.0 + 1e-12,
+            conc_b: 2.0,
+            response: f64::NAN,
+        });
         let m = DoseMatrix::new("b1", ResponseScale::PERCENT_VIABILITY, &pts).unwrap();
         assert_eq!(m.doses_a(), &[0.0, 1.0, 3.0]);
         assert_eq!(*m.n().get(1, 1), 2);
-        assert_eq!(m.cell_missing(2, 2), Some(crate::MissingReason::NotMeasured));
+        assert_eq!(
+            m.cell_missing(2, 2),
+            Some(crate::MissingReason::NotMeasured)
+        );
         let inh = m.mean_inhibition_pct();
         assert!((inh.get(0, 0).unwrap() - 15.0).abs() < 1e-12);
         assert!(inh.get(2, 2).is_none());
         let t = m.transpose();
         assert_eq!(t.doses_a(), &[0.0, 2.0, 6.0]);
-        assert_eq!(t.cell_missing(2, 2), Some(crate::MissingReason::NotMeasured));
+        assert_eq!(
+            t.cell_missing(2, 2),
+            Some(crate::MissingReason::NotMeasured)
+        );
     }
 
     #[test]
     fn rejects_bad_input() {
-        let p = |a, b| Point { conc_a: a, conc_b: b, response: 1.0 };
-        let e = DoseMatrix::new("x", ResponseScale::FRACTION_VIABILITY, &[p(1.0, 0.0), p(2.0, 0.0), p(1.0, 1.0)]);
+        let p = |a, b| Point {
+            conc_a: a,
+            conc_b: b,
+            response: 1.0,
+        };
+        let e = DoseMatrix::new(
+            "x",
+            ResponseScale::FRACTION_VIABILITY,
+            &[p(1.0, 0.0), p(2.0, 0.0), p(1.0, 1.0)],
+        );
         assert!(matches!(e, Err(SynergyError::NoZeroDose { drug: 'A', .. })));
         let e = DoseMatrix::new("x", ResponseScale::FRACTION_VIABILITY, &[p(-1.0, 0.0)]);
-        assert!(matches!(e, Err(SynergyError::BadConcentration { record: 0, .. })));
-        let e = DoseMatrix::new("x", ResponseScale::FRACTION_VIABILITY, &[p(0.0, 0.0), p(1.0, 0.0), p(0.0, 1.0)]);
+        assert!(matches!(
+            e,
+            Err(SynergyError::BadConcentration { record: 0, .. })
+        ));
+        let e = DoseMatrix::new(
+            "x",
+            ResponseScale::FRACTION_VIABILITY,
+            &[p(0.0, 0.0), p(1.0, 0.0), p(0.0, 1.0)],
+        );
         assert!(matches!(e, Err(SynergyError::TooFewDoses { .. })));
     }
 }

@@ -120,15 +120,20 @@ impl BootstrapResult {
 }
 
 /// Run the bootstrap.
-pub fn bootstrap(block: &DoseMatrix, opts: &ScoreOptions, boot: &BootstrapOptions) -> BootstrapResult {
+pub fn bootstrap(
+    block: &DoseMatrix,
+    opts: ScoreOptions,
+    boot: &BootstrapOptions,
+) -> BootstrapResult {
     let (na, nb) = (block.doses_a().len(), block.doses_b().len());
     let reason = Grid::from_fn(na, nb, |i, j| block.cell_missing(i, j));
     let mut rng = SplitMix64::new(boot.seed);
     let opts = ScoreOptions {
         combination_index: false,
-        ..*opts
+        ..opts
     };
-    let mut cell_samples: Vec<Grid<Vec<f64>>> = (0..4).map(|_| Grid::filled(na, nb, Vec::new())).collect();
+    let mut cell_samples: Vec<Grid<Vec<f64>>> =
+        (0..4).map(|_| Grid::filled(na, nb, Vec::new())).collect();
     let mut mean_samples: Vec<Vec<f64>> = vec![Vec::new(); 4];
     let reps = block.replicates();
     for _ in 0..boot.iterations {
@@ -140,7 +145,7 @@ pub fn bootstrap(block: &DoseMatrix, opts: &ScoreOptions, boot: &BootstrapOption
                 Some(100.0 * (1.0 - s / r.len() as f64))
             }
         });
-        let scored = score_inhibition(block, &m, &reason, &opts);
+        let scored = score_inhibition(block, &m, &reason, opts);
         for (k, model) in Model::ALL.iter().enumerate() {
             let s = scored.scores(*model);
             for (i, j, c) in s.cells.iter() {

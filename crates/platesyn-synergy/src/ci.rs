@@ -49,7 +49,11 @@ impl MedianEffect {
         let m = sxy / sxx;
         let intercept = my - m * mx;
         let dm = (-intercept / m).exp();
-        let r = if syy > 0.0 { sxy / (sxx * syy).sqrt() } else { 1.0 };
+        let r = if syy > 0.0 {
+            sxy / (sxx * syy).sqrt()
+        } else {
+            1.0
+        };
         (m.is_finite() && dm.is_finite() && dm > 0.0).then_some(Self { m, dm, r, n })
     }
 
@@ -109,7 +113,11 @@ pub struct CombinationIndex {
 }
 
 /// Compute the combination index on a mean percent-inhibition grid.
-pub fn combination_index(doses_a: &[f64], doses_b: &[f64], m: &Grid<Option<f64>>) -> CombinationIndex {
+pub fn combination_index(
+    doses_a: &[f64],
+    doses_b: &[f64],
+    m: &Grid<Option<f64>>,
+) -> CombinationIndex {
     let (na, nb) = (m.n_a(), m.n_b());
     let mono = |a: bool| -> (Vec<f64>, Vec<f64>) {
         let mut d = Vec::new();
@@ -131,24 +139,24 @@ pub fn combination_index(doses_a: &[f64], doses_b: &[f64], m: &Grid<Option<f64>>
     let mut dri_a = Grid::filled(na, nb, None);
     let mut dri_b = Grid::filled(na, nb, None);
     if let (Some(ea), Some(eb)) = (fit_a, fit_b) {
-        for i in 1..na {
-            for j in 1..nb {
+        for (i, &a) in doses_a.iter().enumerate().take(na).skip(1) {
+            for (j, &b) in doses_b.iter().enumerate().take(nb).skip(1) {
                 let Some(v) = *m.get(i, j) else { continue };
                 let f = v / 100.0;
                 if let (Some(xa), Some(xb)) = (ea.dose_for(f), eb.dose_for(f)) {
-                    *ci.get_mut(i, j) = Some(doses_a[i] / xa + doses_b[j] / xb);
-                    *dri_a.get_mut(i, j) = Some(xa / doses_a[i]);
-                    *dri_b.get_mut(i, j) = Some(xb / doses_b[j]);
+                    *ci.get_mut(i, j) = Some(a / xa + b / xb);
+                    *dri_a.get_mut(i, j) = Some(xa / a);
+                    *dri_b.get_mut(i, j) = Some(xb / b);
                 }
             }
         }
     }
     // constant-ratio rays
     let mut cells: Vec<(f64, f64, f64, f64)> = Vec::new(); // (ln ratio, a, b, fa)
-    for i in 1..na {
-        for j in 1..nb {
+    for (i, &a) in doses_a.iter().enumerate().take(na).skip(1) {
+        for (j, &b) in doses_b.iter().enumerate().take(nb).skip(1) {
             if let Some(v) = *m.get(i, j) {
-                cells.push(((doses_a[i] / doses_b[j]).ln(), doses_a[i], doses_b[j], v / 100.0));
+                cells.push(((a / b).ln(), a, b, v / 100.0));
             }
         }
     }
@@ -164,7 +172,8 @@ pub fn combination_index(doses_a: &[f64], doses_b: &[f64], m: &Grid<Option<f64>>
         k = end;
         let total: Vec<f64> = group.iter().map(|c| c.1 + c.2).collect();
         let fas: Vec<f64> = group.iter().map(|c| c.3).collect();
-        let (Some(fit), Some(ea), Some(eb)) = (MedianEffect::fit(&total, &fas), fit_a, fit_b) else {
+        let (Some(fit), Some(ea), Some(eb)) = (MedianEffect::fit(&total, &fas), fit_a, fit_b)
+        else {
             continue;
         };
         let ratio = group[0].1 / group[0].2;
@@ -209,7 +218,10 @@ mod tests {
     fn median_effect_recovers_hill() {
         // fa = d^h / (C^h + d^h) is exactly median-effect with m = h, Dm = C
         let d = [0.1, 0.3, 1.0, 3.0, 10.0];
-        let fa: Vec<f64> = d.iter().map(|&x: &f64| x.powf(1.3) / (2f64.powf(1.3) + x.powf(1.3))).collect();
+        let fa: Vec<f64> = d
+            .iter()
+            .map(|&x: &f64| x.powf(1.3) / (2f64.powf(1.3) + x.powf(1.3)))
+            .collect();
         let f = MedianEffect::fit(&d, &fa).unwrap();
         assert!((f.m - 1.3).abs() < 1e-12);
         assert!((f.dm - 2.0).abs() < 1e-12);

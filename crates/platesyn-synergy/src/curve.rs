@@ -53,7 +53,11 @@ impl Ll4 {
     pub fn inverse_sf(&self, y: f64) -> f64 {
         let x = self.e * r_pow((self.d - y) / (y - self.c), 1.0 / self.b);
         if x.is_nan() {
-            if y > self.c.max(self.d) { f64::INFINITY } else { 0.0 }
+            if y > self.c.max(self.d) {
+                f64::INFINITY
+            } else {
+                0.0
+            }
         } else {
             x
         }
@@ -95,7 +99,12 @@ mod tests {
 
     #[test]
     fn ll4_limits_and_inverses() {
-        let f = Ll4 { b: -1.5, c: 0.0, d: 100.0, e: 0.3 };
+        let f = Ll4 {
+            b: -1.5,
+            c: 0.0,
+            d: 100.0,
+            e: 0.3,
+        };
         assert_eq!(f.predict(0.0), 0.0);
         assert!((f.predict(0.3) - 50.0).abs() < 1e-12);
         assert!(f.is_increasing());
@@ -106,7 +115,12 @@ mod tests {
         assert_eq!(f.inverse_sf(120.0), f64::INFINITY);
         assert_eq!(f.inverse_sf(-5.0), 0.0);
         // the mirrored parameterisation is the same curve
-        let g = Ll4 { b: 1.5, c: 100.0, d: 0.0, e: 0.3 };
+        let g = Ll4 {
+            b: 1.5,
+            c: 100.0,
+            d: 0.0,
+            e: 0.3,
+        };
         assert!((g.predict(0.7) - f.predict(0.7)).abs() < 1e-12);
         assert!((g.inverse_exact(30.0) - f.inverse_exact(30.0)).abs() < 1e-12);
         assert!(r_pow(f64::NEG_INFINITY, 0.5).is_nan());

@@ -9,7 +9,9 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum SynergyError {
     /// A concentration is negative, NaN or infinite.
-    #[error("block {block}: record {record}: concentration {value} for drug {drug} is not a finite number >= 0")]
+    #[error(
+        "block {block}: record {record}: concentration {value} for drug {drug} is not a finite number >= 0"
+    )]
     BadConcentration {
         /// Block id.
         block: String,
@@ -21,7 +23,9 @@ pub enum SynergyError {
         value: f64,
     },
     /// The block has no zero-dose row or column, so monotherapies cannot be identified.
-    #[error("block {block}: no zero concentration for drug {drug}; a dose matrix needs the monotherapy row/column (dose 0)")]
+    #[error(
+        "block {block}: no zero concentration for drug {drug}; a dose matrix needs the monotherapy row/column (dose 0)"
+    )]
     NoZeroDose {
         /// Block id.
         block: String,
@@ -29,7 +33,9 @@ pub enum SynergyError {
         drug: char,
     },
     /// Fewer than 2 non-zero doses for a drug.
-    #[error("block {block}: drug {drug} has {found} non-zero concentration(s); at least 2 are needed")]
+    #[error(
+        "block {block}: drug {drug} has {found} non-zero concentration(s); at least 2 are needed"
+    )]
     TooFewDoses {
         /// Block id.
         block: String,
@@ -39,7 +45,9 @@ pub enum SynergyError {
         found: usize,
     },
     /// Records disagree on a per-block attribute (drug names, unit, scale).
-    #[error("block {block}: record {record}: {what} is {found:?} but earlier records of this block have {expected:?}")]
+    #[error(
+        "block {block}: record {record}: {what} is {found:?} but earlier records of this block have {expected:?}"
+    )]
     Inconsistent {
         /// Block id.
         block: String,

@@ -15,19 +15,26 @@ pub(crate) fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> O
             c: fixed_c,
             ..Fixed::default()
         },
-        ..FitSpec::default()
     };
     let fit = fit_curve(dose, response, &spec);
     // A constant response is fitted exactly by the flat model (b = 0, c = d = mean); its
     // location is meaningless, so any e > 0 reproduces it.
-    let e = if fit.b == 0.0 && !fit.e.is_finite() { 1.0 } else { fit.e };
+    let e = if fit.b == 0.0 && !fit.e.is_finite() {
+        1.0
+    } else {
+        fit.e
+    };
     let curve = Ll4 {
         b: fit.b,
         c: fit.c,
         d: fit.d,
         e,
     };
-    if ![curve.b, curve.c, curve.d, curve.e].iter().all(|v| v.is_finite()) || curve.e <= 0.0 {
+    if ![curve.b, curve.c, curve.d, curve.e]
+        .iter()
+        .all(|v| v.is_finite())
+        || curve.e <= 0.0
+    {
         return None;
     }
     let status = fit.status.to_string();

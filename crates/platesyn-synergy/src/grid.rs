@@ -81,6 +81,7 @@ impl<T: Clone> Grid<T> {
     }
 
     /// Swap the roles of drug A and drug B.
+    #[must_use]
     pub fn transpose(&self) -> Self {
         Self::from_fn(self.n_b, self.n_a, |i, j| self.get(j, i).clone())
     }

@@ -59,8 +59,7 @@ pub fn group_records(
     scale: ResponseScale,
 ) -> Result<Vec<DoseMatrix>, SynergyError> {
     let mut order: Vec<String> = Vec::new();
-    let mut groups: std::collections::HashMap<&str, Vec<usize>> =
-        std::collections::HashMap::new();
+    let mut groups: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
     for (k, r) in records.iter().enumerate() {
         let e = groups.entry(r.block.as_str()).or_default();
         if e.is_empty() {
@@ -134,14 +133,20 @@ pub enum Field {
 /// Covers platesyn's own names and SynergyFinder's (`block_id, drug1, drug2, conc1, conc2,
 /// response, conc_unit` and the older `drug_row, drug_col, conc_r, conc_c`).
 pub const ACCEPTED_COLUMNS: &[(Field, &[&str])] = &[
-    (Field::Block, &["block", "block_id", "pair_index", "pairindex"]),
+    (
+        Field::Block,
+        &["block", "block_id", "pair_index", "pairindex"],
+    ),
     (Field::ConcA, &["conc_a", "conc1", "conc_r", "conc_row"]),
     (Field::ConcB, &["conc_b", "conc2", "conc_c", "conc_col"]),
     (Field::Response, &["response", "inhibition", "viability"]),
     (Field::DrugA, &["drug_a", "drug1", "drug_row"]),
     (Field::DrugB, &["drug_b", "drug2", "drug_col"]),
     (Field::Replicate, &["replicate", "rep"]),
-    (Field::Unit, &["unit", "conc_unit", "conc_unit1", "conc_r_unit"]),
+    (
+        Field::Unit,
+        &["unit", "conc_unit", "conc_unit1", "conc_r_unit"],
+    ),
     (Field::UnitB, &["conc_unit2", "conc_c_unit"]),
 ];
 
@@ -239,7 +244,9 @@ impl HeaderMap {
         };
         let num = |f: Field, allow_na: bool| -> Result<f64, SynergyError> {
             let t = get(f)?.unwrap_or("");
-            if allow_na && (t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("nan")) {
+            if allow_na
+                && (t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("nan"))
+            {
                 return Ok(f64::NAN);
             }
             t.parse::<f64>().map_err(|_| SynergyError::BadNumber {
@@ -274,21 +281,54 @@ mod tests {
 
     #[test]
     fn maps_synergyfinder_headers() {
-        let h = HeaderMap::from_header(&["block_id", "drug_row", "drug_col", "conc_r", "conc_c", "response", "conc_r_unit", "conc_c_unit"]).unwrap();
+        let h = HeaderMap::from_header(&[
+            "block_id",
+            "drug_row",
+            "drug_col",
+            "conc_r",
+            "conc_c",
+            "response",
+            "conc_r_unit",
+            "conc_c_unit",
+        ])
+        .unwrap();
         assert_eq!(h.index(Field::ConcA), Some(3));
         assert_eq!(h.index(Field::DrugB), Some(2));
         let r = h
-            .parse_row(&["1", "ispinesib", "ibrutinib", "2500.0", "50.0", "7.8", "nM", "nM"], 2)
+            .parse_row(
+                &[
+                    "1",
+                    "ispinesib",
+                    "ibrutinib",
+                    "2500.0",
+                    "50.0",
+                    "7.8",
+                    "nM",
+                    "nM",
+                ],
+                2,
+            )
             .unwrap();
         assert_eq!(r.conc_a, 2500.0);
         assert_eq!(r.unit.as_deref(), Some("nM"));
-        let h = HeaderMap::from_header(&["BlockId", "Drug1", "Drug2", "Conc1", "Conc2", "Response", "ConcUnit"]).unwrap();
+        let h = HeaderMap::from_header(&[
+            "BlockId", "Drug1", "Drug2", "Conc1", "Conc2", "Response", "ConcUnit",
+        ])
+        .unwrap();
         assert_eq!(h.index(Field::Unit), Some(6));
-        let e = h.parse_row(&["1", "a", "b", "x", "1", "2", "uM"], 7).unwrap_err();
-        assert_eq!(e.to_string(), "line 7: column \"Conc1\": \"x\" is not a number");
+        let e = h
+            .parse_row(&["1", "a", "b", "x", "1", "2", "uM"], 7)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 7: column \"Conc1\": \"x\" is not a number"
+        );
         assert!(matches!(
             HeaderMap::from_header(&["block", "conc1", "response"]),
-            Err(SynergyError::MissingColumn { field: "conc_b", .. })
+            Err(SynergyError::MissingColumn {
+                field: "conc_b",
+                ..
+            })
         ));
     }
 
@@ -317,6 +357,13 @@ mod tests {
         assert_eq!(blocks[1].drug_a.as_deref(), Some("x"));
         recs[3].drug_b = Some("z".into());
         let e = group_records(&recs, ResponseScale::PERCENT_VIABILITY).unwrap_err();
-        assert!(matches!(e, SynergyError::Inconsistent { record: 3, what: "drug_b", .. }));
+        assert!(matches!(
+            e,
+            SynergyError::Inconsistent {
+                record: 3,
+                what: "drug_b",
+                ..
+            }
+        ));
     }
 }

@@ -21,7 +21,8 @@ pub const CELL_COLUMNS: [&str; 9] = [
 ];
 
 /// Column names of [`SummaryRow`].
-pub const SUMMARY_COLUMNS: [&str; 7] = ["block", "model", "mean", "msa", "p_value", "ci_lo", "ci_hi"];
+pub const SUMMARY_COLUMNS: [&str; 7] =
+    ["block", "model", "mean", "msa", "p_value", "ci_lo", "ci_hi"];
 
 /// One cell of a scored block. `None` = missing (written as an empty field).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

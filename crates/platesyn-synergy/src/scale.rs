@@ -129,8 +129,14 @@ mod tests {
             assert!((s.to_viability_fraction(v) - 0.37).abs() < 1e-15);
             assert_eq!(ResponseScale::parse(s.label()), Some(s));
         }
-        assert_eq!(ResponseScale::PERCENT_INHIBITION.from_viability_fraction(0.25), 75.0);
-        assert_eq!(ResponseScale::PERCENT_VIABILITY.to_viability_fraction(123.0), 1.23);
+        assert_eq!(
+            ResponseScale::PERCENT_INHIBITION.from_viability_fraction(0.25),
+            75.0
+        );
+        assert_eq!(
+            ResponseScale::PERCENT_VIABILITY.to_viability_fraction(123.0),
+            1.23
+        );
         assert_eq!(ResponseScale::parse("response"), None);
     }
 }

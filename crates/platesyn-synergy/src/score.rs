@@ -304,7 +304,11 @@ pub(crate) fn hsa(ctx: &Ctx<'_>) -> ScoreMatrix {
     observed_reference(ctx, Model::Hsa, f64::max)
 }
 
-fn observed_reference(ctx: &Ctx<'_>, model: Model, reference: impl Fn(f64, f64) -> f64) -> ScoreMatrix {
+fn observed_reference(
+    ctx: &Ctx<'_>,
+    model: Model,
+    reference: impl Fn(f64, f64) -> f64,
+) -> ScoreMatrix {
     let cells = Grid::from_fn(ctx.na(), ctx.nb(), |i, j| {
         if i == 0 || j == 0 {
             return ctx.edge(i, j);
@@ -382,7 +386,11 @@ pub(crate) fn zip(
         });
         let none = Grid::filled(na, nb, None);
         return (
-            ScoreMatrix { model: Model::Zip, cells, flags },
+            ScoreMatrix {
+                model: Model::Zip,
+                cells,
+                flags,
+            },
             none.clone(),
             none,
         );
@@ -393,7 +401,7 @@ pub(crate) fn zip(
     let mut pred_a = Grid::filled(na, nb, f64::NAN);
     let mut x = Vec::with_capacity(na.max(nb));
     let mut y = Vec::with_capacity(na.max(nb));
-    for j in 1..nb {
+    for (j, &pb_j) in pb.iter().enumerate().skip(1) {
         x.clear();
         y.clear();
         for i in 0..na {
@@ -402,9 +410,9 @@ pub(crate) fn zip(
                 y.push(v);
             }
         }
-        let c0 = ctx.m.get(0, j).unwrap_or(pb[j]);
+        let c0 = ctx.m.get(0, j).unwrap_or(pb_j);
         let f = fit_ll4(&x, &y, Some(c0));
-        slice_flag(&f, Drug::A, j, &mut flags);
+        slice_flag(f.as_ref(), Drug::A, j, &mut flags);
         for i in 1..na {
             *pred_a.get_mut(i, j) = match &f {
                 Some(f) => f.curve.predict(ctx.doses_a[i]),
@@ -413,7 +421,7 @@ pub(crate) fn zip(
         }
     }
     let mut pred_b = Grid::filled(na, nb, f64::NAN);
-    for i in 1..na {
+    for (i, &pa_i) in pa.iter().enumerate().skip(1) {
         x.clear();
         y.clear();
         for j in 0..nb {
@@ -422,9 +430,9 @@ pub(crate) fn zip(
                 y.push(v);
             }
         }
-        let c0 = ctx.m.get(i, 0).unwrap_or(pa[i]);
+        let c0 = ctx.m.get(i, 0).unwrap_or(pa_i);
         let f = fit_ll4(&x, &y, Some(c0));
-        slice_flag(&f, Drug::B, i, &mut flags);
+        slice_flag(f.as_ref(), Drug::B, i, &mut flags);
         for j in 1..nb {
             *pred_b.get_mut(i, j) = match &f {
                 Some(f) => f.curve.predict(ctx.doses_b[j]),
@@ -451,24 +459,29 @@ pub(crate) fn zip(
         }
     });
     (
-        ScoreMatrix { model: Model::Zip, cells, flags },
+        ScoreMatrix {
+            model: Model::Zip,
+            cells,
+            flags,
+        },
         reference,
         fitted,
     )
 }
 
-fn slice_flag(f: &Option<SingleFit>, varied: Drug, fixed_index: usize, flags: &mut Vec<FitFlag>) {
+fn slice_flag(f: Option<&SingleFit>, varied: Drug, fixed_index: usize, flags: &mut Vec<FitFlag>) {
     match f {
         None => flags.push(FitFlag::Slice {
             varied,
             fixed_index,
             status: "failed".into(),
         }),
-        Some(f) if f.status.starts_with("unstable") || f.status.starts_with("failed") => flags.push(FitFlag::Slice {
-            varied,
-            fixed_index,
-            status: f.status.clone(),
-        }),
+        Some(f) if f.status.starts_with("unstable") || f.status.starts_with("failed") => flags
+            .push(FitFlag::Slice {
+                varied,
+                fixed_index,
+                status: f.status.clone(),
+            }),
         Some(_) => {}
     }
 }
@@ -494,7 +507,14 @@ pub(crate) fn loewe(
                 CellScore::Missing(MissingReason::SingleFitFailed)
             }
         });
-        return (ScoreMatrix { model: Model::Loewe, cells, flags }, reference);
+        return (
+            ScoreMatrix {
+                model: Model::Loewe,
+                cells,
+                flags,
+            },
+            reference,
+        );
     };
     let (fa, fb) = (fa.curve, fb.curve);
     // SynergyFinder grid (only needed in that mode)
@@ -560,7 +580,14 @@ pub(crate) fn loewe(
             None => CellScore::Missing(MissingReason::NoLoeweSolution),
         }
     });
-    (ScoreMatrix { model: Model::Loewe, cells, flags }, reference)
+    (
+        ScoreMatrix {
+            model: Model::Loewe,
+            cells,
+            flags,
+        },
+        reference,
+    )
 }
 
 /// Exact Loewe reference for doses `a`, `b` (> 0) with increasing curves: the unique root
@@ -569,7 +596,7 @@ pub fn loewe_exact(fa: &crate::curve::Ll4, fb: &crate::curve::Ll4, a: f64, b: f6
     let g = |y: f64| a / fa.inverse_exact(y) + b / fb.inverse_exact(y) - 1.0;
     let mut lo = fa.at_zero().max(fb.at_zero());
     let mut hi = fa.at_infinity().max(fb.at_infinity());
-    if !(hi > lo) {
+    if hi.is_nan() || lo.is_nan() || hi <= lo {
         return None;
     }
     // g(lo+) = +inf, g(hi-) -> -1. Bisect until both ends are finite, then Brent.
@@ -599,7 +626,14 @@ pub fn loewe_exact(fa: &crate::curve::Ll4, fb: &crate::curve::Ll4, a: f64, b: f6
 }
 
 /// Brent's root finder on a bracket `[a, b]` with `f(a) * f(b) <= 0`.
-pub(crate) fn brent(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, mut fa: f64, mut fb: f64, tol: f64) -> f64 {
+pub(crate) fn brent(
+    f: impl Fn(f64) -> f64,
+    mut a: f64,
+    mut b: f64,
+    mut fa: f64,
+    mut fb: f64,
+    tol: f64,
+) -> f64 {
     if fa == 0.0 {
         return a;
     }
@@ -671,7 +705,7 @@ pub(crate) fn brent(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, mut fa: f64,
 ///
 /// Replicates are averaged per cell first; scores are computed on the mean percent
 /// inhibition (after baseline correction).
-pub fn score_block(block: &DoseMatrix, opts: &ScoreOptions) -> ScoredBlock {
+pub fn score_block(block: &DoseMatrix, opts: ScoreOptions) -> ScoredBlock {
     let reason = Grid::from_fn(block.doses_a().len(), block.doses_b().len(), |i, j| {
         block.cell_missing(i, j)
     });
@@ -683,11 +717,16 @@ pub(crate) fn score_inhibition(
     block: &DoseMatrix,
     raw: &Grid<Option<f64>>,
     reason: &Grid<Option<MissingReason>>,
-    opts: &ScoreOptions,
+    opts: ScoreOptions,
 ) -> ScoredBlock {
     let doses_a = block.doses_a();
     let doses_b = block.doses_b();
-    let ctx0 = Ctx { doses_a, doses_b, m: raw, reason };
+    let ctx0 = Ctx {
+        doses_a,
+        doses_b,
+        m: raw,
+        reason,
+    };
     let (m, baseline_value, fits) = match opts.baseline {
         BaselineCorrection::None => {
             let fits = SingleFits {
@@ -702,7 +741,12 @@ pub(crate) fn score_inhibition(
                 b: fit_single(&ctx0, Drug::B),
             };
             let (m, base) = apply_baseline(raw, doses_a, doses_b, &fits0, mode);
-            let ctx1 = Ctx { doses_a, doses_b, m: &m, reason };
+            let ctx1 = Ctx {
+                doses_a,
+                doses_b,
+                m: &m,
+                reason,
+            };
             let fits = SingleFits {
                 a: fit_single(&ctx1, Drug::A),
                 b: fit_single(&ctx1, Drug::B),
@@ -710,7 +754,12 @@ pub(crate) fn score_inhibition(
             (m, base, fits)
         }
     };
-    let ctx = Ctx { doses_a, doses_b, m: &m, reason };
+    let ctx = Ctx {
+        doses_a,
+        doses_b,
+        m: &m,
+        reason,
+    };
     let bliss = bliss(&ctx);
     let hsa = hsa(&ctx);
     let (zip, zip_reference, zip_fitted) = zip(&ctx, &fits);

@@ -39,7 +39,8 @@ pub(crate) fn mean(v: &[f64]) -> Option<f64> {
 /// Sample standard deviation (n - 1), `None` for fewer than 2 values.
 pub(crate) fn sd(v: &[f64]) -> Option<f64> {
     let m = mean(v)?;
-    (v.len() >= 2).then(|| (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
+    (v.len() >= 2)
+        .then(|| (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
 }
 
 /// SynergyFinder's p-value approximation for a z statistic:
@@ -53,7 +54,11 @@ pub fn p_from_z(z: f64) -> f64 {
 pub fn sf_p_value(values: &[f64]) -> Option<f64> {
     let m = mean(values)?;
     let s = sd(values)?;
-    if s > 0.0 { Some(p_from_z(m.abs() / s)) } else { None }
+    if s > 0.0 {
+        Some(p_from_z(m.abs() / s))
+    } else {
+        None
+    }
 }
 
 /// Highest mean over 3x3 windows of combination cells (rows and columns >= 1).
@@ -82,7 +87,11 @@ pub fn most_synergistic_area(cells: &Grid<CellScore>) -> Option<f64> {
 }
 
 /// Summarise one model of a scored block, optionally with a bootstrap of the same block.
-pub fn summarize(scored: &ScoredBlock, model: Model, boot: Option<&BootstrapResult>) -> BlockSummary {
+pub fn summarize(
+    scored: &ScoredBlock,
+    model: Model,
+    boot: Option<&BootstrapResult>,
+) -> BlockSummary {
     let s = scored.scores(model);
     let vals = s.combination_values();
     let m = mean(&vals);
@@ -96,7 +105,10 @@ pub fn summarize(scored: &ScoredBlock, model: Model, boot: Option<&BootstrapResu
         ci_lo: None,
         ci_hi: None,
     };
-    if let Some(b) = boot.and_then(|b| b.model(model)).and_then(|mb| mb.block_mean) {
+    if let Some(b) = boot
+        .and_then(|b| b.model(model))
+        .and_then(|mb| mb.block_mean)
+    {
         out.ci_lo = Some(b.ci_lo);
         out.ci_hi = Some(b.ci_hi);
         out.p_value = match (m, b.sd) {

@@ -12,7 +12,7 @@ fn loewe_additive_scores_zero_exact_mode_and_ci_one() {
     let m = t.block("loewe_additive");
     let s = score_block(
         &m,
-        &ScoreOptions {
+        ScoreOptions {
             loewe: LoeweMode::Exact,
             ..ScoreOptions::default()
         },
@@ -25,6 +25,7 @@ fn loewe_additive_scores_zero_exact_mode_and_ci_one() {
             wc = wc.max((ci.ci.get(i, j).expect("ci value") - 1.0).abs());
         }
     }
+    eprintln!("Loewe-additive: worst |exact Loewe| {wl:.3e} points, worst |CI - 1| {wc:.3e}");
     assert!(wl < tol::LOEWE_ADDITIVE_ZERO, "worst |Loewe| {wl}");
     assert!(wc < tol::CI_ADDITIVE_ONE, "worst |CI - 1| {wc}");
     // median-effect fits recover the generating Hill curves (h = 1.5, C = 0.3; h = 1, C = 1)
@@ -47,7 +48,7 @@ fn chou_ci_matches_synergy_package() {
     ] {
         let t = Table::load(&dir.join(file));
         let m = t.block(file);
-        let s = score_block(&m, &ScoreOptions::default());
+        let s = score_block(&m, ScoreOptions::default());
         let ci = s.combination_index.as_ref().unwrap();
         let mut compared = 0;
         for k in 0..t.rows.len() {
@@ -71,10 +72,13 @@ fn chou_ci_matches_synergy_package() {
 fn ci_at_effect_levels_on_constant_ratio_rays() {
     let Some(dir) = synergy_ref() else { return };
     let t = Table::load(&dir.join("scenario_synergy_musyc_a5.csv"));
-    let s = score_block(&t.block("syn"), &ScoreOptions::default());
+    let s = score_block(&t.block("syn"), ScoreOptions::default());
     let ci = s.combination_index.unwrap();
     // the grid is 0.01*3^k x 0.02*3^k: 13 diagonal rays with a constant a/b ratio
-    assert_eq!(ci.rays.iter().filter(|r| r.fit.n >= 2).count(), ci.rays.len());
+    assert_eq!(
+        ci.rays.iter().filter(|r| r.fit.n >= 2).count(),
+        ci.rays.len()
+    );
     let main = ci
         .rays
         .iter()

@@ -1,0 +1,63 @@
+//! Score one long-format matrix CSV (`drug_a_conc,drug_b_conc,viability`, viability as a
+//! fraction) with all four models, `reps` times, and print the mean time per block.
+//! Used by benches/synergy_vs_python/run.sh. Usage: `score_matrix <csv> [reps]`.
+
+use std::time::Instant;
+
+use platesyn_synergy::{
+    HeaderMap, LongRecord, Model, ResponseScale, ScoreOptions, group_records, score_block,
+    summarize,
+};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: score_matrix <csv> [reps]");
+    let reps: usize = args.next().map_or(2000, |s| s.parse().expect("reps"));
+    let mut rdr = csv::Reader::from_path(&path).expect("readable csv");
+    let header: Vec<String> = rdr
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    // map this file's column names onto the long-table fields
+    let mapped: Vec<String> = header
+        .iter()
+        .map(|h| match h.as_str() {
+            "drug_a_conc" => "conc_a".to_owned(),
+            "drug_b_conc" => "conc_b".to_owned(),
+            "viability" => "response".to_owned(),
+            other => other.to_owned(),
+        })
+        .chain(std::iter::once("block".to_owned()))
+        .collect();
+    let map = HeaderMap::from_header(&mapped).expect("header");
+    let mut recs: Vec<LongRecord> = Vec::new();
+    for (k, r) in rdr.records().enumerate() {
+        let r = r.expect("row");
+        let mut fields: Vec<String> = r.iter().map(str::to_owned).collect();
+        fields.push("bench".to_owned());
+        recs.push(map.parse_row(&fields, k + 2).expect("row"));
+    }
+    let blocks = group_records(&recs, ResponseScale::FRACTION_VIABILITY).expect("block");
+    let opts = ScoreOptions {
+        combination_index: false,
+        ..ScoreOptions::default()
+    };
+    let s = score_block(&blocks[0], opts);
+    for m in Model::ALL {
+        println!(
+            "platesyn_{}_mean {:.4}",
+            m.name(),
+            summarize(&s, m, None).mean.unwrap_or(f64::NAN)
+        );
+    }
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        std::hint::black_box(score_block(std::hint::black_box(&blocks[0]), opts));
+    }
+    println!(
+        "platesyn_seconds_per_block {:.9}",
+        t0.elapsed().as_secs_f64() / reps as f64
+    );
+}
