@@ -25,7 +25,7 @@ def gen(out, n=10000, seed=20261127):
             y = c + (100.0 - c) / (1.0 + np.exp(b * (np.log(x) - np.log(e))))
             y = y + rng.normal(0.0, 5.0, size=x.size)
             for xi, yi in zip(x, y):
-                fh.write(f"c{k},{xi!r},{yi!r}\n")
+                fh.write(f"c{k},{float(xi)!r},{float(yi)!r}\n")
 
 
 def ll4(x, b, c, d, le):
@@ -35,12 +35,16 @@ def ll4(x, b, c, d, le):
 def fit(path):
     from scipy.optimize import curve_fit
 
-    data = np.genfromtxt(path, delimiter=",", skip_header=1, dtype=None, encoding=None)
+    import csv
+
     curves = {}
-    for cid, d, r in data:
-        curves.setdefault(cid, ([], []))
-        curves[cid][0].append(d)
-        curves[cid][1].append(r)
+    with open(path) as fh:
+        rows = csv.reader(fh)
+        next(rows)
+        for cid, d, r in rows:
+            curves.setdefault(cid, ([], []))
+            curves[cid][0].append(float(d))
+            curves[cid][1].append(float(r))
     times = []
     failures = 0
     t_all = time.perf_counter()
