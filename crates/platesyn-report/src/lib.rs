@@ -13,6 +13,7 @@ pub mod figures;
 pub mod fmt;
 pub mod html;
 pub mod output;
+pub mod screen;
 pub mod table;
 
 pub use error::ReportError;
