@@ -357,21 +357,25 @@ fn parse_plate(file: &str, block: &[Line<'_>]) -> Result<Plate, PlateError> {
             ));
         }
         let last_field = wells.last().map_or(0, |(k, _)| *k);
-        let mut j = 2;
-        for read in &mut reads {
-            while j < block.len() && block[j].is_blank() {
-                j += 1;
-            }
-            let Some(l) = block.get(j) else {
-                return Err(err(
-                    block.last().map_or(h.no, |l| l.no),
-                    format!(
-                        "plate `{name}`: no data line for read `{}` (expected one line per \
-                         wavelength after the column line)",
-                        read.label
-                    ),
-                ));
-            };
+        // raw data lines: lines with fields up to the reduced column line (or the block end);
+        // plain empty lines separate them
+        let data: Vec<&Line<'_>> = block[2..]
+            .iter()
+            .take_while(|l| WellId::parse(l.field(2)).is_none())
+            .filter(|l| l.fields.len() > 1)
+            .collect();
+        if !data.is_empty() && data.len() != reads.len() {
+            return Err(err(
+                data[data.len() - 1].no,
+                format!(
+                    "plate `{name}`: TimeFormat endpoint block has {} data line(s), expected one \
+                     per wavelength ({})",
+                    data.len(),
+                    reads.len()
+                ),
+            ));
+        }
+        for (read, l) in reads.iter_mut().zip(data) {
             if l.fields.len() <= last_field {
                 return Err(err(
                     l.no,
@@ -387,7 +391,6 @@ fn parse_plate(file: &str, block: &[Line<'_>]) -> Result<Plate, PlateError> {
             for &(k, w) in &wells {
                 put(read, w, l.fields[k], l.no)?;
             }
-            j += 1;
         }
     } else {
         // PlateFormat: groups of column numbers separated by one empty field
@@ -420,14 +423,13 @@ fn parse_plate(file: &str, block: &[Line<'_>]) -> Result<Plate, PlateError> {
                 ),
             ));
         }
-        let mut rows: Vec<&Line<'_>> = Vec::new();
-        for l in &block[2..] {
-            if l.is_blank() {
-                break;
-            }
-            rows.push(l);
-        }
-        if rows.len() != usize::from(format.rows) {
+        // one line per plate row; a line without any tab ends the grid (rows outside the read
+        // area are lines of empty fields, not empty lines)
+        let rows: Vec<&Line<'_>> = block[2..]
+            .iter()
+            .take_while(|l| l.fields.len() > 1)
+            .collect();
+        if !rows.is_empty() && rows.len() != usize::from(format.rows) {
             let at = rows.last().map_or(cols_line.no, |l| l.no);
             return Err(err(
                 at,
@@ -440,6 +442,7 @@ fn parse_plate(file: &str, block: &[Line<'_>]) -> Result<Plate, PlateError> {
             ));
         }
         let needed = groups[reads.len() - 1].0 + groups[reads.len() - 1].1;
+        // a block without raw rows leaves every well uncovered
         for (r, l) in rows.iter().enumerate() {
             if l.fields.len() < needed {
                 return Err(err(
