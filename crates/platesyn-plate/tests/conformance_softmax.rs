@@ -46,14 +46,13 @@ const SPOTS: [(&str, &str, &str, &str, f64, &str); 7] = [
 const SPOT_PLATE3: (&str, &str, &str, &str, f64) =
     ("softmaxpro_no_calc_docs.txt", "Plate3", "Lum", "D2", 35322.422); // line 31, column 2
 
-/// Kinetic and spectrum files: refused.
-const REFUSED: [(&str, &str); 5] = [
+/// Kinetic and spectrum files: refused (mtphandler/Spectramax190_molecular_Devices.txt is
+/// checked in its own test).
+const REFUSED: [(&str, &str); 4] = [
     ("fl_kinetic_plates.txt", "kinetic reads are not supported yet"),
     ("missing_kinetic_measurement.txt", "kinetic reads are not supported yet"),
     ("spectramax340_kinetic_partial_plate.txt", "kinetic reads are not supported yet"),
     ("partial_plate.txt", "spectrum reads are not supported yet"),
-    // mtphandler/Spectramax190_molecular_Devices.txt is checked in its own test
-    ("", ""),
 ];
 
 /// Error fixtures: (file, text the message must contain).

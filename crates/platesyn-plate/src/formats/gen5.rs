@@ -39,7 +39,7 @@ pub fn detect(input: &Input<'_>) -> bool {
     if let Some(text) = &input.text {
         let mut has_marker = false;
         let mut has_section = false;
-        for line in text::lines(text).into_iter().take(400) {
+        for line in text.split(['\n', '\r']).take(800) {
             let t = line.trim_start_matches('\u{feff}').trim_start();
             if let Some(rest) = t.strip_prefix(MARKER) {
                 has_marker |= rest.starts_with(['\t', ';']);
@@ -67,12 +67,12 @@ fn sheet_marker_row(sheet: &super::sheet::Sheet) -> Option<usize> {
 }
 
 /// One line of the report: 1-based line (or spreadsheet row) number and its fields.
-struct Line<'t> {
+struct Line<'a, 't> {
     no: usize,
-    fields: Vec<&'t str>,
+    fields: &'a [&'t str],
 }
 
-impl Line<'_> {
+impl Line<'_, '_> {
     fn field(&self, i: usize) -> &str {
         self.fields.get(i).map_or("", |f| f.trim())
     }
@@ -114,12 +114,20 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
                      semicolon",
                 )
             })?;
-        let lines: Vec<Line<'_>> = raw
+        // all fields in one vector, each line a slice of it (one allocation, not one per line)
+        let mut all: Vec<&str> = Vec::with_capacity(text.len() / 4);
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(raw.len());
+        for l in &raw {
+            let a = all.len();
+            all.extend(l.trim_start_matches('\u{feff}').split(delim));
+            spans.push((a, all.len()));
+        }
+        let lines: Vec<Line<'_, '_>> = spans
             .iter()
             .enumerate()
-            .map(|(i, l)| Line {
+            .map(|(i, &(a, b))| Line {
                 no: i + 1,
-                fields: l.trim_start_matches('\u{feff}').split(delim).collect(),
+                fields: &all[a..b],
             })
             .collect();
         return parse_lines(file, &lines, delim == ';');
@@ -143,12 +151,16 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         .iter()
         .map(|r| r.iter().map(super::sheet::Cell::text).collect())
         .collect();
-    let lines: Vec<Line<'_>> = texts
+    let refs: Vec<Vec<&str>> = texts
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let lines: Vec<Line<'_, '_>> = refs
         .iter()
         .enumerate()
         .map(|(i, r)| Line {
             no: i + 1,
-            fields: r.iter().map(String::as_str).collect(),
+            fields: r.as_slice(),
         })
         .collect();
     parse_lines(file, &lines, false).map_err(|e| match e {
@@ -162,7 +174,7 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
 
 fn parse_lines(
     file: &str,
-    lines: &[Line<'_>],
+    lines: &[Line<'_, '_>],
     decimal_comma: bool,
 ) -> Result<Vec<Plate>, PlateError> {
     let starts: Vec<usize> = lines
@@ -243,7 +255,7 @@ struct Step {
 
 fn parse_report(
     file: &str,
-    lines: &[Line<'_>],
+    lines: &[Line<'_, '_>],
     decimal_comma: bool,
     single_plate: bool,
 ) -> Result<Plate, PlateError> {
@@ -639,7 +651,7 @@ fn same_value(a: Value, b: Value) -> bool {
 }
 
 /// A grid header: first field empty, then `1`, `2`, ... `n`; returns `n`.
-fn grid_header(l: &Line<'_>) -> Option<usize> {
+fn grid_header(l: &Line<'_, '_>) -> Option<usize> {
     if !l.field(0).is_empty() {
         return None;
     }
