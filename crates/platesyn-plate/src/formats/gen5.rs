@@ -97,14 +97,16 @@ impl Line<'_, '_> {
 pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
     let file = input.source;
     if let Some(text) = &input.text {
-        let raw = text::lines(text);
-        let delim = raw
-            .iter()
-            .find_map(|l| {
-                let t = l.trim_start_matches('\u{feff}').trim_start();
-                t.strip_prefix(MARKER)
-                    .and_then(|rest| rest.chars().next())
-                    .filter(|c| matches!(c, '\t' | ';'))
+        let text = text.trim_start_matches('\u{feff}');
+        let delim = text
+            .match_indices(MARKER)
+            .find_map(|(i, _)| {
+                let at_line_start = text[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| matches!(c, '\n' | '\r' | ' '));
+                let next = text[i + MARKER.len()..].chars().next();
+                next.filter(|c| at_line_start && matches!(c, '\t' | ';'))
             })
             .ok_or_else(|| {
                 PlateError::parse(
@@ -114,14 +116,7 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
                      semicolon",
                 )
             })?;
-        // all fields in one vector, each line a slice of it (one allocation, not one per line)
-        let mut all: Vec<&str> = Vec::with_capacity(text.len() / 4);
-        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(raw.len());
-        for l in &raw {
-            let a = all.len();
-            all.extend(l.trim_start_matches('\u{feff}').split(delim));
-            spans.push((a, all.len()));
-        }
+        let (all, spans) = split_table(text, delim as u8);
         let lines: Vec<Line<'_, '_>> = spans
             .iter()
             .enumerate()
@@ -650,6 +645,36 @@ fn same_value(a: Value, b: Value) -> bool {
     }
 }
 
+/// Split text into fields in one pass: every field of every line in one vector, and per line
+/// the range of its fields. Line breaks are LF, CRLF or a lone CR (as in [`text::lines`]).
+fn split_table(text: &str, delim: u8) -> (Vec<&str>, Vec<(usize, usize)>) {
+    let bytes = text.as_bytes();
+    let mut all: Vec<&str> = Vec::with_capacity(bytes.len() / 4 + 1);
+    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(bytes.len() / 32 + 1);
+    let mut line_start_field = 0;
+    let mut field_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == delim {
+            all.push(&text[field_start..i]);
+            field_start = i + 1;
+        } else if b == b'\n' || b == b'\r' {
+            all.push(&text[field_start..i]);
+            spans.push((line_start_field, all.len()));
+            line_start_field = all.len();
+            if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            field_start = i + 1;
+        }
+        i += 1;
+    }
+    all.push(&text[field_start..]);
+    spans.push((line_start_field, all.len()));
+    (all, spans)
+}
+
 /// A grid header: first field empty, then `1`, `2`, ... `n`; returns `n`.
 fn grid_header(l: &Line<'_, '_>) -> Option<usize> {
     if !l.field(0).is_empty() {
@@ -766,6 +791,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("z.txt, line 18, well A2"), "{e}");
+    }
+
+    #[test]
+    fn splits_lines_and_fields_like_text_lines() {
+        let text = "a\tb\r\nc\rd\te\n\nf";
+        let (all, spans) = split_table(text, b'\t');
+        let rows: Vec<&[&str]> = spans.iter().map(|&(a, b)| &all[a..b]).collect();
+        assert_eq!(rows.len(), text::lines(text).len());
+        assert_eq!(rows, vec![&["a", "b"][..], &["c"], &["d", "e"], &[""], &["f"]]);
     }
 
     #[test]
