@@ -1,5 +1,7 @@
 //! Parsing throughput of plate-reader exports (bytes of export parsed per second).
 
+use std::fmt::Write as _;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use platesyn_plate::{SourceFormat, read_bytes};
 
@@ -14,13 +16,16 @@ fn gen5_96_well() -> Vec<u8> {
          Read\tabs450\n\tAbsorbance Endpoint\n\tFull Plate\n\tWavelengths:  450\n\
          \tRead Speed: Normal,  Delay: 100 msec,  Measurements/Data Point: 8\n\nLayout\n",
     );
-    let header: String = (1..=12).map(|c| format!("\t{c}")).collect();
+    let header = (1..=12).fold(String::new(), |mut h, c| {
+        write!(h, "\t{c}").unwrap();
+        h
+    });
     s.push_str(&header);
     s.push('\n');
     for (r, row) in "ABCDEFGH".chars().enumerate() {
         s.push(row);
         for c in 0..12 {
-            s.push_str(&format!("\tSPL{}", r * 12 + c + 1));
+            write!(s, "\tSPL{}", r * 12 + c + 1).unwrap();
         }
         s.push_str("\tWell ID\n");
     }
@@ -37,9 +42,9 @@ fn gen5_96_well() -> Vec<u8> {
             }
             for c in 0..12 {
                 let v = 0.05 + 0.031 * (r * 12 + c) as f64 + 0.001 * k as f64;
-                s.push_str(&format!("\t{v:.3}"));
+                write!(s, "\t{v:.3}").unwrap();
             }
-            s.push_str(&format!("\t{label}\n"));
+            writeln!(s, "\t{label}").unwrap();
         }
     }
     s.into_bytes()

@@ -29,43 +29,175 @@ const WITH_EXPECTED: [&str; 11] = [
 /// Spot values read by eye: (file, plate, read, well, value, where in the file).
 const SPOTS: [(&str, &str, &str, &str, f64, &str); 15] = [
     // UTF-16LE, three plates, 630 nm
-    ("endpoint_stdcurve_multiplate.txt", "Plate 1", "630", "A1", 3.481, "line 50 col 1"),
-    ("endpoint_stdcurve_multiplate.txt", "Plate 2", "630", "A1", 3.496, "line 129 col 1"),
-    ("endpoint_stdcurve_multiplate.txt", "Plate 3", "630", "H12", 0.241, "line 229 col 12"),
-    ("endpoint_stdcurve_multiplate.txt", "Plate 2", "630", "H4", 0.304, "line 150 col 4"),
+    (
+        "endpoint_stdcurve_multiplate.txt",
+        "Plate 1",
+        "630",
+        "A1",
+        3.481,
+        "line 50 col 1",
+    ),
+    (
+        "endpoint_stdcurve_multiplate.txt",
+        "Plate 2",
+        "630",
+        "A1",
+        3.496,
+        "line 129 col 1",
+    ),
+    (
+        "endpoint_stdcurve_multiplate.txt",
+        "Plate 3",
+        "630",
+        "H12",
+        0.241,
+        "line 229 col 12",
+    ),
+    (
+        "endpoint_stdcurve_multiplate.txt",
+        "Plate 2",
+        "630",
+        "H4",
+        0.304,
+        "line 150 col 4",
+    ),
     // luminescence, three plates
-    ("exclude__endpoint_multiplate.txt", "Plate 1", "LUM:Lum", "A1", 8366.0, "line 47 col 1"),
-    ("exclude__endpoint_multiplate.txt", "Plate 2", "LUM:Lum", "A12", 269.0, "line 110 col 12"),
-    ("exclude__endpoint_multiplate.txt", "Plate 3", "LUM:Lum", "H1", 336.0, "line 187 col 1"),
+    (
+        "exclude__endpoint_multiplate.txt",
+        "Plate 1",
+        "LUM:Lum",
+        "A1",
+        8366.0,
+        "line 47 col 1",
+    ),
+    (
+        "exclude__endpoint_multiplate.txt",
+        "Plate 2",
+        "LUM:Lum",
+        "A12",
+        269.0,
+        "line 110 col 12",
+    ),
+    (
+        "exclude__endpoint_multiplate.txt",
+        "Plate 3",
+        "LUM:Lum",
+        "H1",
+        336.0,
+        "line 187 col 1",
+    ),
     // fluorescence, two filter sets
-    ("endpoint_multiplate.txt", "Plate 1", "DAPI/GFP:360/40,460/40", "A1", 9303.0, "line 49 col 1"),
-    ("endpoint_multiplate.txt", "Plate 1", "DAPI/GFP:485/20,528/20", "A2", 6500.0, "line 50 col 2"),
-    ("endpoint_singleplate.txt", "Plate 1", "DAPI/GFP:360/40,460/40", "H12", 9160.0, "line 91 col 12"),
-    ("endpoint_singleplate.txt", "Plate 1", "DAPI/GFP:485/20,528/20", "H1", 436.0, "line 92 col 1"),
-    ("luminescence__endpoint_singleplate.txt", "Plate 1", "LUM:Lum", "A1", 8718.0, "line 47 col 1"),
-    ("luminescence__endpoint_singleplate.txt", "Plate 1", "LUM:Lum", "H7", 920.0, "line 61 col 7"),
-    ("alphalisa_endpoint_singleplate.txt", "Plate 1", "Alpha", "A2", 2.0, "line 57 col 2"),
-    ("alphalisa_endpoint_singleplate.txt", "Plate 1", "Alpha", "A4", 0.0, "line 57 col 4"),
+    (
+        "endpoint_multiplate.txt",
+        "Plate 1",
+        "DAPI/GFP:360/40,460/40",
+        "A1",
+        9303.0,
+        "line 49 col 1",
+    ),
+    (
+        "endpoint_multiplate.txt",
+        "Plate 1",
+        "DAPI/GFP:485/20,528/20",
+        "A2",
+        6500.0,
+        "line 50 col 2",
+    ),
+    (
+        "endpoint_singleplate.txt",
+        "Plate 1",
+        "DAPI/GFP:360/40,460/40",
+        "H12",
+        9160.0,
+        "line 91 col 12",
+    ),
+    (
+        "endpoint_singleplate.txt",
+        "Plate 1",
+        "DAPI/GFP:485/20,528/20",
+        "H1",
+        436.0,
+        "line 92 col 1",
+    ),
+    (
+        "luminescence__endpoint_singleplate.txt",
+        "Plate 1",
+        "LUM:Lum",
+        "A1",
+        8718.0,
+        "line 47 col 1",
+    ),
+    (
+        "luminescence__endpoint_singleplate.txt",
+        "Plate 1",
+        "LUM:Lum",
+        "H7",
+        920.0,
+        "line 61 col 7",
+    ),
+    (
+        "alphalisa_endpoint_singleplate.txt",
+        "Plate 1",
+        "Alpha",
+        "A2",
+        2.0,
+        "line 57 col 2",
+    ),
+    (
+        "alphalisa_endpoint_singleplate.txt",
+        "Plate 1",
+        "Alpha",
+        "A4",
+        0.0,
+        "line 57 col 4",
+    ),
 ];
 
 /// Kinetic, spectrum and area-scan files: refused, with the message part that must appear.
 const REFUSED: [(&str, &str); 9] = [
-    ("240307_114129_BNCH654563_spectralScan_example01.txt", "spectrum reads are not supported yet"),
+    (
+        "240307_114129_BNCH654563_spectralScan_example01.txt",
+        "spectrum reads are not supported yet",
+    ),
     ("spectrum_data.txt", "spectrum reads are not supported yet"),
-    ("spectrum_data_with_nan_value.txt", "spectrum reads are not supported yet"),
-    ("Kinetic_Analysis_Mean_Slope_and_Standard_Curve_tab.txt", "kinetic reads are not supported yet"),
-    ("kinetic_helper_gene_growth_curve.txt", "kinetic reads are not supported yet"),
-    ("kinetic_multiplate.txt", "kinetic reads are not supported yet"),
-    ("kinetic_singleplate.txt", "kinetic reads are not supported yet"),
-    ("Synergy_instrument_datafile_(Fibrillation_data)_-_TXT_format.txt", "kinetic reads are not supported yet"),
-    ("240307_125255_BNCH786865_areaScan_example01.txt", "area scan reads are not supported yet"),
+    (
+        "spectrum_data_with_nan_value.txt",
+        "spectrum reads are not supported yet",
+    ),
+    (
+        "Kinetic_Analysis_Mean_Slope_and_Standard_Curve_tab.txt",
+        "kinetic reads are not supported yet",
+    ),
+    (
+        "kinetic_helper_gene_growth_curve.txt",
+        "kinetic reads are not supported yet",
+    ),
+    (
+        "kinetic_multiplate.txt",
+        "kinetic reads are not supported yet",
+    ),
+    (
+        "kinetic_singleplate.txt",
+        "kinetic reads are not supported yet",
+    ),
+    (
+        "Synergy_instrument_datafile_(Fibrillation_data)_-_TXT_format.txt",
+        "kinetic reads are not supported yet",
+    ),
+    (
+        "240307_125255_BNCH786865_areaScan_example01.txt",
+        "area scan reads are not supported yet",
+    ),
 ];
 
 /// Error fixtures: (file, text the message must contain).
 const ERRORS: [(&str, &str); 3] = [
     ("garbage_error.txt", "garbage_error.txt"),
     ("missing_results_error.txt", "has no results"),
-    ("calculated_data_with_no_measurements_error.txt", "only calculated rows"),
+    (
+        "calculated_data_with_no_measurements_error.txt",
+        "only calculated rows",
+    ),
 ];
 
 #[test]
@@ -108,7 +240,10 @@ fn every_gen5_file_is_read_refused_or_fails_clearly() {
             let e = read_path(&path, Some(SourceFormat::Gen5)).expect_err(&name);
             let text = e.to_string();
             assert!(matches!(e, PlateError::Parse { .. }), "{name}: {e:?}");
-            assert!(text.contains(&name) && text.contains("line "), "{name}: {text}");
+            assert!(
+                text.contains(&name) && text.contains("line "),
+                "{name}: {text}"
+            );
             assert!(text.contains(msg), "{name}: {text}");
             Outcome::Failed(text)
         } else {
@@ -125,8 +260,11 @@ fn garbage_is_not_detected_as_gen5() {
     let Some(shared) = common::shared_ref() else {
         return;
     };
-    let e = read_path(&shared.join("plates/gen5_allotropy/garbage_error.txt"), None)
-        .expect_err("garbage");
+    let e = read_path(
+        &shared.join("plates/gen5_allotropy/garbage_error.txt"),
+        None,
+    )
+    .expect_err("garbage");
     assert!(e.to_string().contains("garbage_error.txt"), "{e}");
 }
 
@@ -135,10 +273,16 @@ fn gen5_xlsx_exports_in_mtphandler_are_kinetic_and_refused() {
     let Some(shared) = common::shared_ref() else {
         return;
     };
-    for name in ["BioTek_Epoch2.xlsx", "20240719_biotek_FDH.V9_0.02enzyme_kinetics.xlsx"] {
+    for name in [
+        "BioTek_Epoch2.xlsx",
+        "20240719_biotek_FDH.V9_0.02enzyme_kinetics.xlsx",
+    ] {
         let e = read_path(&shared.join("plates/mtphandler").join(name), None).expect_err(name);
         let text = e.to_string();
-        assert!(text.contains("kinetic reads are not supported yet"), "{name}: {text}");
+        assert!(
+            text.contains("kinetic reads are not supported yet"),
+            "{name}: {text}"
+        );
         tally("mtphandler", name, &Outcome::Refused(text));
     }
 }
@@ -153,12 +297,25 @@ fn token_ovrflw_from_real_file() {
         return;
     };
     // 240411_..._non_numeric_values.txt line 29: A8 is OVRFLW; A7 is 2.270
-    let f = gen5(&shared, "240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt");
+    let f = gen5(
+        &shared,
+        "240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt",
+    );
     assert_eq!(f.plates[0].id, "BNCH2345883");
-    assert_eq!(value_at(&f, "BNCH2345883", "450", "A8"), Some(Value::Flag(Flag::Overflow)));
-    assert_eq!(value_at(&f, "BNCH2345883", "450", "A7"), Some(Value::Number(2.27)));
+    assert_eq!(
+        value_at(&f, "BNCH2345883", "450", "A8"),
+        Some(Value::Flag(Flag::Overflow))
+    );
+    assert_eq!(
+        value_at(&f, "BNCH2345883", "450", "A7"),
+        Some(Value::Number(2.27))
+    );
     let r = f.plates[0].read("450").unwrap();
-    let n = r.values.iter().filter(|v| **v == Some(Value::Flag(Flag::Overflow))).count();
+    let n = r
+        .values
+        .iter()
+        .filter(|v| **v == Some(Value::Flag(Flag::Overflow)))
+        .count();
     assert_eq!(n, 8);
 }
 
@@ -168,10 +325,20 @@ fn token_missed_from_real_file() {
         return;
     };
     // same file, line 32: D12 is MISSED
-    let f = gen5(&shared, "240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt");
-    assert_eq!(value_at(&f, "BNCH2345883", "450", "D12"), Some(Value::Flag(Flag::Missed)));
+    let f = gen5(
+        &shared,
+        "240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt",
+    );
+    assert_eq!(
+        value_at(&f, "BNCH2345883", "450", "D12"),
+        Some(Value::Flag(Flag::Missed))
+    );
     let r = f.plates[0].read("450").unwrap();
-    let n = r.values.iter().filter(|v| **v == Some(Value::Flag(Flag::Missed))).count();
+    let n = r
+        .values
+        .iter()
+        .filter(|v| **v == Some(Value::Flag(Flag::Missed)))
+        .count();
     assert_eq!(n, 5);
 }
 
@@ -182,8 +349,14 @@ fn token_asterisk_value_is_masked_from_real_file() {
     };
     // Lowry_Protein_Assay_no_results_matrix.txt: block `660`, row H, column 3 is `*0.356*`
     let f = gen5(&shared, "Lowry_Protein_Assay_no_results_matrix.txt");
-    assert_eq!(value_at(&f, "Plate 1", "660", "H3"), Some(Value::Flag(Flag::Masked)));
-    assert_eq!(value_at(&f, "Plate 1", "660", "H4"), Some(Value::Number(0.459)));
+    assert_eq!(
+        value_at(&f, "Plate 1", "660", "H3"),
+        Some(Value::Flag(Flag::Masked))
+    );
+    assert_eq!(
+        value_at(&f, "Plate 1", "660", "H4"),
+        Some(Value::Number(0.459))
+    );
 }
 
 #[test]
@@ -194,8 +367,15 @@ fn token_ovrflw_in_partial_results_grid() {
     // absorbance_error_document_example.txt: only row A is exported; A1 is OVRFLW
     let f = gen5(&shared, "absorbance_error_document_example.txt");
     let p = &f.plates[0];
-    assert_eq!(value_at(&f, "Plate 1", "260", "A1"), Some(Value::Flag(Flag::Overflow)));
-    assert_eq!(value_at(&f, "Plate 1", "260", "B1"), None, "row B is not in the export");
+    assert_eq!(
+        value_at(&f, "Plate 1", "260", "A1"),
+        Some(Value::Flag(Flag::Overflow))
+    );
+    assert_eq!(
+        value_at(&f, "Plate 1", "260", "B1"),
+        None,
+        "row B is not in the export"
+    );
     assert_eq!(p.reads.len(), 1);
 }
 

@@ -31,27 +31,90 @@ const WITH_EXPECTED: [&str; 14] = [
 /// same lines): (file, plate, read label, well, value, where).
 const SPOTS: [(&str, &str, &str, &str, f64, &str); 7] = [
     // TimeFormat fluorescence, read area C3..F10
-    ("MD_SMP_fluorescence_endpoint_partial_plate_example01.txt", "Plate1", "Ex 485 / Em 535", "C3", 1_057_803.0, "line 4, first value"),
-    ("MD_SMP_fluorescence_endpoint_partial_plate_example01.txt", "Plate1", "Ex 550 / Em 610", "C3", 3_437_488.0, "line 6, first value"),
-    ("MD_SMP_fluorescence_endpoint_partial_plate_example01.txt", "Plate1", "Ex 650 / Em 720", "F10", 3_314_621.0, "line 8, last value"),
+    (
+        "MD_SMP_fluorescence_endpoint_partial_plate_example01.txt",
+        "Plate1",
+        "Ex 485 / Em 535",
+        "C3",
+        1_057_803.0,
+        "line 4, first value",
+    ),
+    (
+        "MD_SMP_fluorescence_endpoint_partial_plate_example01.txt",
+        "Plate1",
+        "Ex 550 / Em 610",
+        "C3",
+        3_437_488.0,
+        "line 6, first value",
+    ),
+    (
+        "MD_SMP_fluorescence_endpoint_partial_plate_example01.txt",
+        "Plate1",
+        "Ex 650 / Em 720",
+        "F10",
+        3_314_621.0,
+        "line 8, last value",
+    ),
     // PlateFormat fluorescence, same numbers
-    ("MD_SMP_fluorescence_endpoint_partial_plate_example02.txt", "Plate1", "Ex 485 / Em 535", "C3", 1_057_803.0, "line 6, column 3 of group 1"),
-    ("MD_SMP_fluorescence_endpoint_partial_plate_example02.txt", "Plate1", "Ex 650 / Em 720", "F10", 3_314_621.0, "line 9, column 10 of group 3"),
+    (
+        "MD_SMP_fluorescence_endpoint_partial_plate_example02.txt",
+        "Plate1",
+        "Ex 485 / Em 535",
+        "C3",
+        1_057_803.0,
+        "line 6, column 3 of group 1",
+    ),
+    (
+        "MD_SMP_fluorescence_endpoint_partial_plate_example02.txt",
+        "Plate1",
+        "Ex 650 / Em 720",
+        "F10",
+        3_314_621.0,
+        "line 9, column 10 of group 3",
+    ),
     // fluorescence + two luminescence plates
-    ("softmaxpro_no_calc_docs.txt", "PLate1", "Ex 380 / Em 505", "A1", 8723.182, "line 4, column 1"),
-    ("softmaxpro_no_calc_docs.txt", "Plate2", "Lum", "H1", 3491.865, "line 23, column 1"),
+    (
+        "softmaxpro_no_calc_docs.txt",
+        "PLate1",
+        "Ex 380 / Em 505",
+        "A1",
+        8723.182,
+        "line 4, column 1",
+    ),
+    (
+        "softmaxpro_no_calc_docs.txt",
+        "Plate2",
+        "Lum",
+        "H1",
+        3491.865,
+        "line 23, column 1",
+    ),
 ];
 
 /// A third spot in the same file, kept apart to keep the table short.
-const SPOT_PLATE3: (&str, &str, &str, &str, f64) =
-    ("softmaxpro_no_calc_docs.txt", "Plate3", "Lum", "D2", 35322.422); // line 31, column 2
+const SPOT_PLATE3: (&str, &str, &str, &str, f64) = (
+    "softmaxpro_no_calc_docs.txt",
+    "Plate3",
+    "Lum",
+    "D2",
+    35322.422,
+); // line 31, column 2
 
 /// Kinetic and spectrum files: refused (mtphandler/Spectramax190_molecular_Devices.txt is
 /// checked in its own test).
 const REFUSED: [(&str, &str); 4] = [
-    ("fl_kinetic_plates.txt", "kinetic reads are not supported yet"),
-    ("missing_kinetic_measurement.txt", "kinetic reads are not supported yet"),
-    ("spectramax340_kinetic_partial_plate.txt", "kinetic reads are not supported yet"),
+    (
+        "fl_kinetic_plates.txt",
+        "kinetic reads are not supported yet",
+    ),
+    (
+        "missing_kinetic_measurement.txt",
+        "kinetic reads are not supported yet",
+    ),
+    (
+        "spectramax340_kinetic_partial_plate.txt",
+        "kinetic reads are not supported yet",
+    ),
     ("partial_plate.txt", "spectrum reads are not supported yet"),
 ];
 
@@ -59,7 +122,10 @@ const REFUSED: [(&str, &str); 4] = [
 const ERRORS: [(&str, &str); 4] = [
     ("header_size_mismatch.txt", "header size mismatch"),
     ("missing_measurement_table_row.txt", "raw data has 3 row(s)"),
-    ("multi-plate-block_non-unique_plate_ID.txt", "plate name `Plate01` is used by two"),
+    (
+        "multi-plate-block_non-unique_plate_ID.txt",
+        "plate name `Plate01` is used by two",
+    ),
     ("no_measurements.txt", "not closed by a `~End`"),
 ];
 
@@ -107,7 +173,10 @@ fn every_softmax_file_is_read_refused_or_fails_clearly() {
             let e = read_path(&path, None).expect_err(&name);
             let text = e.to_string();
             assert!(matches!(e, PlateError::Parse { .. }), "{name}: {e:?}");
-            assert!(text.contains(&name) && text.contains("line "), "{name}: {text}");
+            assert!(
+                text.contains(&name) && text.contains("line "),
+                "{name}: {text}"
+            );
             assert!(text.contains(msg), "{name}: {text}");
             Outcome::Failed(text)
         } else {
@@ -128,7 +197,10 @@ fn spectramax190_in_mtphandler_is_kinetic_and_refused() {
     let e = read_path(&shared.join("plates/mtphandler").join(name), None).expect_err(name);
     let text = e.to_string();
     assert!(is_refusal(&e), "{e:?}");
-    assert!(text.contains("kinetic reads are not supported yet"), "{text}");
+    assert!(
+        text.contains("kinetic reads are not supported yet"),
+        "{text}"
+    );
     assert!(text.contains("line 2"), "{text}");
     tally("mtphandler", name, &Outcome::Refused(text));
 }
@@ -139,9 +211,15 @@ fn token_path_question_mark_from_real_file() {
         return;
     };
     // abs_endpoint_plates.txt line 20: B1 of the first 426 nm read is `Path?`
-    let f = read_path(&shared.join("plates/softmax_allotropy/abs_endpoint_plates.txt"), None)
-        .expect("abs_endpoint_plates");
-    assert_eq!(value_at(&f, "Plate1", "426", "B1"), Some(Value::Flag(Flag::CalcFailed)));
+    let f = read_path(
+        &shared.join("plates/softmax_allotropy/abs_endpoint_plates.txt"),
+        None,
+    )
+    .expect("abs_endpoint_plates");
+    assert_eq!(
+        value_at(&f, "Plate1", "426", "B1"),
+        Some(Value::Flag(Flag::CalcFailed))
+    );
     // the two other 426 nm reads are labelled by their slot
     assert_eq!(
         value_at(&f, "Plate1", "426 (read 2)", "B1"),
@@ -155,10 +233,19 @@ fn decimal_comma_from_real_file() {
         return;
     };
     // abs_endpoint_plates.txt line 19: A2 of the first read is `0,02`; line 20 A2 is `0,14`
-    let f = read_path(&shared.join("plates/softmax_allotropy/abs_endpoint_plates.txt"), None)
-        .expect("abs_endpoint_plates");
-    assert_eq!(value_at(&f, "Plate1", "426", "A2"), Some(Value::Number(0.02)));
-    assert_eq!(value_at(&f, "Plate1", "426", "B2"), Some(Value::Number(0.14)));
+    let f = read_path(
+        &shared.join("plates/softmax_allotropy/abs_endpoint_plates.txt"),
+        None,
+    )
+    .expect("abs_endpoint_plates");
+    assert_eq!(
+        value_at(&f, "Plate1", "426", "A2"),
+        Some(Value::Number(0.02))
+    );
+    assert_eq!(
+        value_at(&f, "Plate1", "426", "B2"),
+        Some(Value::Number(0.14))
+    );
 }
 
 #[test]
@@ -169,14 +256,30 @@ fn token_nan_and_partial_area_from_real_file() {
     // MD_SMP_absorbance_endpoint_partial_plate_example05.txt: read area C3..F10 (header
     // fields first column 3, 8 columns, first row 3, 4 rows); line 6 holds row C
     let f = read_path(
-        &shared.join("plates/softmax_allotropy/MD_SMP_absorbance_endpoint_partial_plate_example05.txt"),
+        &shared.join(
+            "plates/softmax_allotropy/MD_SMP_absorbance_endpoint_partial_plate_example05.txt",
+        ),
         None,
     )
     .expect("partial plate");
-    assert_eq!(value_at(&f, "Plate1", "230", "C3"), Some(Value::Number(3.147)));
-    assert_eq!(value_at(&f, "Plate1", "340", "F10"), Some(Value::Number(3.071)));
-    assert_eq!(value_at(&f, "Plate1", "230", "A1"), None, "outside the read area");
-    assert_eq!(value_at(&f, "Plate1", "230", "C11"), None, "outside the read area");
+    assert_eq!(
+        value_at(&f, "Plate1", "230", "C3"),
+        Some(Value::Number(3.147))
+    );
+    assert_eq!(
+        value_at(&f, "Plate1", "340", "F10"),
+        Some(Value::Number(3.071))
+    );
+    assert_eq!(
+        value_at(&f, "Plate1", "230", "A1"),
+        None,
+        "outside the read area"
+    );
+    assert_eq!(
+        value_at(&f, "Plate1", "230", "C11"),
+        None,
+        "outside the read area"
+    );
     // MD_SMP_absorbance_endpoint_example01.txt line 3: the temperature cell is `NaN`, which is
     // not a well value; A1 (first value on that line) is a number
     let f = read_path(

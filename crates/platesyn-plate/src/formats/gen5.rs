@@ -127,9 +127,10 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
             .collect();
         return parse_lines(file, &lines, delim == ';');
     }
-    let wb = input.workbook.as_ref().ok_or_else(|| {
-        PlateError::parse(file, None, "expected a Gen5 text or xlsx export")
-    })?;
+    let wb = input
+        .workbook
+        .as_ref()
+        .ok_or_else(|| PlateError::parse(file, None, "expected a Gen5 text or xlsx export"))?;
     let sheet = wb
         .sheets
         .iter()
@@ -384,13 +385,12 @@ fn parse_report(
             continue;
         };
         let mut prefixes: Vec<String> = Vec::new();
-        match &step.label {
-            Some(s) => prefixes.push(format!("{s}:")),
-            None => {
-                prefixes.push(String::new());
-                if multi {
-                    prefixes.push(format!("Read {}:", n + 1));
-                }
+        if let Some(s) = &step.label {
+            prefixes.push(format!("{s}:"));
+        } else {
+            prefixes.push(String::new());
+            if multi {
+                prefixes.push(format!("Read {}:", n + 1));
             }
         }
         let mut names: Vec<(String, Option<f64>)> = Vec::new();
@@ -508,12 +508,11 @@ fn parse_report(
                 j += 1;
                 continue;
             }
-            let idx = match order.iter().position(|o| o == label) {
-                Some(i) => i,
-                None => {
-                    order.push(label.to_owned());
-                    order.len() - 1
-                }
+            let idx = if let Some(i) = order.iter().position(|o| o == label) {
+                i
+            } else {
+                order.push(label.to_owned());
+                order.len() - 1
             };
             max_rc.0 = max_rc.0.max(r + 1);
             for c in 0..ncols {
@@ -606,11 +605,7 @@ fn parse_report(
 
     let get = |k: &str| meta.iter().find(|(m, _)| *m == k).map(|(_, v)| v.clone());
     let id = get("barcode")
-        .or_else(|| {
-            single_plate
-                .then(|| barcode_from_file_name(file))
-                .flatten()
-        })
+        .or_else(|| single_plate.then(|| barcode_from_file_name(file)).flatten())
         .or_else(|| get("plate_number"))
         .unwrap_or_else(|| "1".to_owned());
     let mut plate = Plate::new(id, format);
@@ -742,6 +737,7 @@ mod tests {
     use crate::model::SourceFormat;
 
     fn report(delim: &str, values: &[&str]) -> String {
+        use std::fmt::Write as _;
         let d = delim;
         let mut s = format!(
             "\n\nSoftware Version{d}3.12.08\n\nPlate Number{d}Plate 7\nDate{d}1/2/2024\n\n\
@@ -751,8 +747,8 @@ mod tests {
         s.push_str(d);
         s.push_str(&(1..=3).map(|c| c.to_string()).collect::<Vec<_>>().join(d));
         s.push('\n');
-        s.push_str(&format!("A{d}{}{d}od:600\n", values.join(d)));
-        s.push_str(&format!("{d}9{d}9{d}9{d}Blank od:600\n"));
+        writeln!(s, "A{d}{}{d}od:600", values.join(d)).unwrap();
+        writeln!(s, "{d}9{d}9{d}9{d}Blank od:600").unwrap();
         s
     }
 
@@ -799,7 +795,10 @@ mod tests {
         let (all, spans) = split_table(text, b'\t');
         let rows: Vec<&[&str]> = spans.iter().map(|&(a, b)| &all[a..b]).collect();
         assert_eq!(rows.len(), text::lines(text).len());
-        assert_eq!(rows, vec![&["a", "b"][..], &["c"], &["d", "e"], &[""], &["f"]]);
+        assert_eq!(
+            rows,
+            vec![&["a", "b"][..], &["c"], &["d", "e"], &[""], &["f"]]
+        );
     }
 
     #[test]

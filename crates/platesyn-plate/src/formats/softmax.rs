@@ -233,7 +233,9 @@ fn parse_plate(file: &str, block: &[Line<'_>]) -> Result<Plate, PlateError> {
         .ok()
         .flatten()
         .unwrap_or(1);
-    let n_rows = num_field(file, h, nrow_idx, "number of rows").ok().flatten();
+    let n_rows = num_field(file, h, nrow_idx, "number of rows")
+        .ok()
+        .flatten();
     let excitation: Vec<&str> = h.field(dt + 13).split_whitespace().collect();
 
     let format = n_wells
@@ -315,9 +317,8 @@ fn parse_plate(file: &str, block: &[Line<'_>]) -> Result<Plate, PlateError> {
             )
         })?;
         let i = format.index(well).expect("well on plate");
-        if in_area(well) {
-            read.values[i] = Some(v);
-        } else if !matches!(v, Value::Flag(Flag::Empty)) {
+        // outside the read area a blank cell means "not read", not an empty well
+        if in_area(well) || !matches!(v, Value::Flag(Flag::Empty)) {
             read.values[i] = Some(v);
         }
         Ok::<(), PlateError>(())
@@ -465,14 +466,15 @@ fn parse_plate(file: &str, block: &[Line<'_>]) -> Result<Plate, PlateError> {
     }
 
     let mut plate = Plate::new(name, format);
-    plate.metadata.insert("software".to_owned(), "SoftMax Pro".to_owned());
+    plate
+        .metadata
+        .insert("software".to_owned(), "SoftMax Pro".to_owned());
     plate
         .metadata
         .insert("export_version".to_owned(), h.field(2).to_owned());
-    plate.metadata.insert(
-        "export_format".to_owned(),
-        h.field(fmt_idx).to_owned(),
-    );
+    plate
+        .metadata
+        .insert("export_format".to_owned(), h.field(fmt_idx).to_owned());
     plate
         .metadata
         .insert("read_mode".to_owned(), mode.to_ascii_lowercase());
@@ -572,7 +574,8 @@ mod tests {
         let k = PLATE.replace("Endpoint", "Kinetic");
         let e = read_bytes("k.txt", k.as_bytes(), None).unwrap_err();
         assert!(
-            e.to_string().contains("kinetic reads are not supported yet"),
+            e.to_string()
+                .contains("kinetic reads are not supported yet"),
             "{e}"
         );
         assert!(matches!(e, PlateError::Unsupported { .. }));
