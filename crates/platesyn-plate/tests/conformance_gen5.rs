@@ -392,3 +392,40 @@ fn utf16_and_utf8_bom_files_decode() {
     let ids: Vec<&str> = f.plates.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["Plate 1", "Plate 2", "Plate 3"]);
 }
+
+#[test]
+fn tokens_in_calculated_rows_of_real_file_are_flags() {
+    let Some(shared) = common::shared_ref() else {
+        return;
+    };
+    // Lowry_Protein_Assay_no_results_matrix.txt, `Conc` block (calculated, so skipped by the
+    // parser): row A column 1 is `<0.000`, row H column 3 is `?????`. The tokens themselves
+    // must come out as flags, never as numbers.
+    let text = std::fs::read_to_string(
+        shared.join("plates/gen5_allotropy/Lowry_Protein_Assay_no_results_matrix.txt"),
+    )
+    .expect("readable");
+    let conc_rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| l.trim_end().ends_with("\tConc"))
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(conc_rows.len(), 8);
+    assert_eq!(conc_rows[0][1], "<0.000");
+    assert_eq!(
+        platesyn_plate::text::parse_value(conc_rows[0][1], false),
+        Some(Value::Flag(Flag::OutOfRangeLow))
+    );
+    assert_eq!(conc_rows[7][3], "?????");
+    assert_eq!(
+        platesyn_plate::text::parse_value(conc_rows[7][3], false),
+        Some(Value::Flag(Flag::CalcFailed))
+    );
+    // and the parsed plate holds the raw 660 nm reading there, not the Conc value
+    let f = gen5(&shared, "Lowry_Protein_Assay_no_results_matrix.txt");
+    assert_eq!(
+        value_at(&f, "Plate 1", "660", "A1"),
+        Some(Value::Number(0.044))
+    );
+    assert_eq!(f.plates[0].reads.len(), 1);
+}

@@ -314,3 +314,27 @@ fn reduced_only_block_is_labelled_reduced() {
         Some(Value::Number(1.856_599_999_999_999_8))
     );
 }
+
+#[test]
+fn token_quoted_nan_from_real_file() {
+    let Some(shared) = common::shared_ref() else {
+        return;
+    };
+    // no_measurements.txt: a 6-well fluorescence plate whose cells (lines 4-5) are all `"NaN"`;
+    // the file lacks its `~End` (so it is an error fixture). Closing the block shows the
+    // tokens themselves come out as NaN flags, never as numbers.
+    let path = shared.join("plates/softmax_allotropy/no_measurements.txt");
+    let mut bytes = std::fs::read(&path).expect("readable");
+    bytes.extend_from_slice(b"\n~End\n");
+    let f = platesyn_plate::read_bytes("no_measurements+End.txt", &bytes, None).expect("parses");
+    let p = &f.plates[0];
+    assert_eq!(p.id, "PLate1");
+    let r = &p.reads[0];
+    assert_eq!(r.label, "Ex 380 / Em 505");
+    assert_eq!(r.values.len(), 6);
+    assert!(
+        r.values.iter().all(|v| *v == Some(Value::Flag(Flag::Nan))),
+        "{:?}",
+        r.values
+    );
+}

@@ -313,14 +313,15 @@ fn parse_report(
                  step); export an endpoint read",
             ));
         }
-        if rest.contains("Spectrum") || key.contains("Spectrum") {
+        let mode_line = Mode::from_text(&rest).is_some();
+        if mode_line && rest.ends_with("Spectrum") {
             return Err(refuse(
                 file,
                 l.no,
                 "spectrum reads are not supported yet (the Gen5 procedure has a spectral scan)",
             ));
         }
-        if rest.contains("Area Scan") || rest.contains("Well Scan") {
+        if mode_line && (rest.ends_with("Area Scan") || rest.ends_with("Well Scan")) {
             return Err(refuse(
                 file,
                 l.no,
