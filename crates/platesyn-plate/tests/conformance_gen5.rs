@@ -429,3 +429,51 @@ fn tokens_in_calculated_rows_of_real_file_are_flags() {
     );
     assert_eq!(f.plates[0].reads.len(), 1);
 }
+
+#[test]
+fn no_other_vendor_sample_is_taken_for_gen5_or_softmax() {
+    let Some(shared) = common::shared_ref() else {
+        return;
+    };
+    let plates = shared.join("plates");
+    let mut checked = 0;
+    for folder in files_in(&plates) {
+        let dir = plates.join(&folder);
+        if !dir.is_dir()
+            || matches!(
+                folder.as_str(),
+                "gen5_allotropy" | "softmax_allotropy" | "expected"
+            )
+        {
+            continue;
+        }
+        for name in files_in(&dir) {
+            let path = dir.join(&name);
+            if !path.is_file() {
+                continue;
+            }
+            let bytes = std::fs::read(&path).expect("readable");
+            let Ok(input) = platesyn_plate::formats::Input::new(&name, &bytes) else {
+                continue;
+            };
+            let gen5_xlsx = folder == "mtphandler"
+                && matches!(
+                    name.as_str(),
+                    "BioTek_Epoch2.xlsx" | "20240719_biotek_FDH.V9_0.02enzyme_kinetics.xlsx"
+                );
+            let softmax_txt = name == "Spectramax190_molecular_Devices.txt";
+            assert_eq!(
+                platesyn_plate::formats::gen5::detect(&input),
+                gen5_xlsx,
+                "{folder}/{name}"
+            );
+            assert_eq!(
+                platesyn_plate::formats::softmax::detect(&input),
+                softmax_txt,
+                "{folder}/{name}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} files checked");
+}
