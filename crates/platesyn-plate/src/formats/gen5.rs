@@ -803,6 +803,41 @@ mod tests {
     }
 
     #[test]
+    fn xlsx_report_reads_like_text() {
+        use crate::formats::sheet::{Cell, Sheet, Workbook};
+        let text = report("\t", &["0.5", "OVRFLW", "1.25"]);
+        let rows: Vec<Vec<Cell>> = text::lines(&text)
+            .iter()
+            .map(|l| {
+                l.split('\t')
+                    .map(|f| match f.parse::<f64>() {
+                        Ok(x) => Cell::Number(x),
+                        Err(_) if f.is_empty() => Cell::Empty,
+                        Err(_) => Cell::Text(f.to_owned()),
+                    })
+                    .collect()
+            })
+            .collect();
+        let input = Input {
+            source: "r.xlsx",
+            bytes: &[],
+            text: None,
+            workbook: Some(Workbook {
+                sheets: vec![Sheet {
+                    name: "Sheet1".to_owned(),
+                    rows,
+                }],
+            }),
+        };
+        assert!(detect(&input));
+        let plates = parse(&input).unwrap();
+        let r = plates[0].read("600").unwrap();
+        assert_eq!(r.values[0], Some(Value::Number(0.5)));
+        assert_eq!(r.values[1], Some(Value::Flag(Flag::Overflow)));
+        assert_eq!(r.values[2], Some(Value::Number(1.25)));
+    }
+
+    #[test]
     fn barcode_from_default_file_name() {
         assert_eq!(
             barcode_from_file_name("/a/240411_172731_BNCH2345883_abs450.txt").as_deref(),
