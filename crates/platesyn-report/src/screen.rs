@@ -419,8 +419,8 @@ pub fn analyze(inputs: &[PlateInput], opts: &ScreenOptions) -> ScreenResults {
             m.drug_a = Some(drug_a.clone());
             m.drug_b = Some(drug_b.clone());
             m.conc_unit = Some(pool.unit.clone()).filter(|u| !u.is_empty());
-            let scored = score_block(&m, &opts.score);
-            let boot = opts.bootstrap.as_ref().map(|b| bootstrap(&m, &opts.score, b));
+            let scored = score_block(&m, opts.score);
+            let boot = opts.bootstrap.as_ref().map(|b| bootstrap(&m, opts.score, b));
             Ok(BlockResult {
                 id,
                 cell_line,
