@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use platesyn_plate::{Layout, LAYOUT_KEYS, SourceFormat, TIDY_COLUMNS, read_path, tidy_rows};
+use platesyn_plate::layout::LAYOUT_KEYS;
+use platesyn_plate::{Layout, PlateLayout, SourceFormat, TIDY_COLUMNS, read_path, tidy_rows};
 
 use crate::fsutil;
 
@@ -102,11 +103,48 @@ pub fn layout(path: &Path, plot: Option<&Path>) -> Result<ExitCode> {
     if let Some(dir) = plot {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         for plate in &layout.plates {
-            let written = crate::figures::layout_map(plate, dir)?;
+            let written = layout_maps(plate, dir)?;
             for p in written {
                 eprintln!("wrote {}", p.display());
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Plate maps of a layout plate: log10 concentration of drug A and of drug B (wells without
+/// the drug grey; control wells crossed), as SVG and PNG.
+fn layout_maps(plate: &PlateLayout, dir: &Path) -> Result<Vec<PathBuf>> {
+    use platesyn_report::figures::{Figure as _, PlateMap};
+    use platesyn_report::screen_report::slug;
+    let guard = platesyn_report::OutputGuard::new();
+    let fmt = plate.format;
+    let mut written = Vec::new();
+    for (key, label) in [("a", "drug A"), ("b", "drug B")] {
+        let mut values = vec![None; fmt.well_count()];
+        let mut controls = Vec::new();
+        for (well, info) in &plate.wells {
+            let Some(i) = fmt.index(*well) else { continue };
+            let conc = if key == "a" { info.conc_a } else { info.conc_b };
+            values[i] = conc.filter(|c| *c > 0.0).map(f64::log10);
+            if info.effective_role() != platesyn_plate::Role::Sample {
+                controls.push((usize::from(well.row), usize::from(well.col)));
+            }
+        }
+        let mut map = PlateMap::new(
+            format!("{}: {label} concentration (controls crossed)", plate.name),
+            format!("log10 {label} concentration"),
+            usize::from(fmt.rows),
+            usize::from(fmt.cols),
+            values,
+        );
+        map.excluded = controls;
+        let stem = dir.join(format!("layout_{}_{}", slug(&plate.name), key));
+        let svg = stem.with_extension("svg");
+        let png = stem.with_extension("png");
+        guard.write_atomic(&svg, map.to_svg()?.as_bytes())?;
+        guard.write_atomic(&png, &map.to_png()?)?;
+        written.extend([svg, png]);
+    }
+    Ok(written)
 }

@@ -88,6 +88,8 @@ pub struct PlateResult {
     pub file: String,
     /// Layout plate name.
     pub plate: String,
+    /// Geometry of the export plate.
+    pub format: platesyn_plate::PlateFormat,
     /// Normalized wells.
     pub norm: NormalizedPlate,
     /// QC.
@@ -266,6 +268,7 @@ fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult,
     Ok(PlateResult {
         file: input.file.clone(),
         plate: input.layout.name.clone(),
+        format: input.plate.format,
         norm,
         qc,
     })
