@@ -423,7 +423,11 @@ pub fn parse_smart_control(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> 
         }
         let mut meta = Metadata::new();
         meta.insert("software".to_owned(), "BMG LABTECH SMART Control".to_owned());
+        // the header is the column-A text above the first row that uses other columns
         for row in sheet.rows.iter().take(blocks[0].0) {
+            if row.iter().skip(1).any(|c| !c.is_blank()) {
+                break;
+            }
             let Some(Cell::Text(t)) = row.first() else {
                 continue;
             };
