@@ -61,18 +61,63 @@ fn smart_spots(name: &str) -> &'static [(&'static str, &'static str, &'static st
     match name {
         // B51 = 4180171, E51 = 141150, K51 empty, K58 = 33324, M58 = 32522
         "fluroescence_endpoint_example1.xlsx" => &[
-            ("RiboGreen NB-user-5097655-0067", "480-14/520-30", "A1", Some(4_180_171.0)),
-            ("RiboGreen NB-user-5097655-0067", "480-14/520-30", "A4", Some(141_150.0)),
-            ("RiboGreen NB-user-5097655-0067", "480-14/520-30", "A10", None),
-            ("RiboGreen NB-user-5097655-0067", "480-14/520-30", "H10", Some(33324.0)),
-            ("RiboGreen NB-user-5097655-0067", "480-14/520-30", "H12", Some(32522.0)),
+            (
+                "RiboGreen NB-user-5097655-0067",
+                "480-14/520-30",
+                "A1",
+                Some(4_180_171.0),
+            ),
+            (
+                "RiboGreen NB-user-5097655-0067",
+                "480-14/520-30",
+                "A4",
+                Some(141_150.0),
+            ),
+            (
+                "RiboGreen NB-user-5097655-0067",
+                "480-14/520-30",
+                "A10",
+                None,
+            ),
+            (
+                "RiboGreen NB-user-5097655-0067",
+                "480-14/520-30",
+                "H10",
+                Some(33324.0),
+            ),
+            (
+                "RiboGreen NB-user-5097655-0067",
+                "480-14/520-30",
+                "H12",
+                Some(32522.0),
+            ),
         ],
         // B51 = 8168026, M51 = 184081, B58 = 15375, M58 = 15882
         "fluorescence_endpoint_example2.xlsx" => &[
-            ("PicoGreen NB-user-5097655-0069", "480-14/520-30", "A1", Some(8_168_026.0)),
-            ("PicoGreen NB-user-5097655-0069", "480-14/520-30", "A12", Some(184_081.0)),
-            ("PicoGreen NB-user-5097655-0069", "480-14/520-30", "H1", Some(15375.0)),
-            ("PicoGreen NB-user-5097655-0069", "480-14/520-30", "H12", Some(15882.0)),
+            (
+                "PicoGreen NB-user-5097655-0069",
+                "480-14/520-30",
+                "A1",
+                Some(8_168_026.0),
+            ),
+            (
+                "PicoGreen NB-user-5097655-0069",
+                "480-14/520-30",
+                "A12",
+                Some(184_081.0),
+            ),
+            (
+                "PicoGreen NB-user-5097655-0069",
+                "480-14/520-30",
+                "H1",
+                Some(15375.0),
+            ),
+            (
+                "PicoGreen NB-user-5097655-0069",
+                "480-14/520-30",
+                "H12",
+                Some(15882.0),
+            ),
         ],
         _ => &[],
     }
@@ -145,7 +190,10 @@ fn every_smart_control_file() {
         assert_eq!(pf.plates[0].format, PlateFormat::W96);
         // one raw read; the blank-corrected grid and layout/standards/dilutions are not reads
         assert_eq!(pf.plates[0].reads.len(), 1, "{name}");
-        assert_eq!(pf.plates[0].metadata.get("mode").map(String::as_str), Some("Fluorescence (FI)"));
+        assert_eq!(
+            pf.plates[0].metadata.get("mode").map(String::as_str),
+            Some("Fluorescence (FI)")
+        );
         let n = spot_check(&pf, smart_spots(&name));
         assert!(n > 0);
         tally(
@@ -190,8 +238,11 @@ fn token_trailing_delimiters_and_short_rows() {
         return;
     };
     let dir = root.join("plates").join(MARS);
-    let a = platesyn_plate::read_path(&dir.join("16-02-29_14-34-46_Transcreener_ADP2_FI.csv"), None)
-        .unwrap();
+    let a = platesyn_plate::read_path(
+        &dir.join("16-02-29_14-34-46_Transcreener_ADP2_FI.csv"),
+        None,
+    )
+    .unwrap();
     let b = platesyn_plate::read_path(
         &dir.join("MARS_V3.40_V2_Output_Missing_line_end_separators.csv"),
         None,
@@ -208,7 +259,10 @@ fn token_blank_cells_are_not_zero() {
         return;
     };
     let p = platesyn_plate::read_path(
-        &root.join("plates").join(MARS).join("16-03-03_16-54-03_472_ABS_384_QC.csv"),
+        &root
+            .join("plates")
+            .join(MARS)
+            .join("16-03-03_16-54-03_472_ABS_384_QC.csv"),
         None,
     )
     .unwrap();
@@ -219,7 +273,13 @@ fn token_blank_cells_are_not_zero() {
         value_at(&p, "472-0016", "484", "C6"),
         Some(Value::Number(2.412))
     );
-    assert!(p.plates[0].reads[0].values.iter().flatten().all(|v| v.number().is_some()));
+    assert!(
+        p.plates[0].reads[0]
+            .values
+            .iter()
+            .flatten()
+            .all(|v| v.number().is_some())
+    );
 }
 
 /// Special token: lowercase row letters `a`..`f` are rows 27..32 of a 1536-well plate.
@@ -228,7 +288,10 @@ fn token_lowercase_rows_on_1536() {
     let text = "User: U,Test name: T\nID1: P\nLuminescence\n\nRaw Data (No filter)\n\n,1,2\nA,1,2\nf,3,4\n";
     let p = read_bytes("l.csv", text.as_bytes(), None).unwrap();
     assert_eq!(p.plates[0].format, PlateFormat::W1536);
-    assert_eq!(value_at(&p, "P", "No filter", "AF2"), Some(Value::Number(4.0)));
+    assert_eq!(
+        value_at(&p, "P", "No filter", "AF2"),
+        Some(Value::Number(4.0))
+    );
 }
 
 /// Reader flags in a real file's grid (the MARS files here hold none; `OVER`/`overflow` are
@@ -239,7 +302,9 @@ fn token_reader_flags_become_flags() {
         return;
     };
     let text = std::fs::read_to_string(
-        root.join("plates").join(MARS).join("16-03-03_16-54-03_472_ABS_384_QC.csv"),
+        root.join("plates")
+            .join(MARS)
+            .join("16-03-03_16-54-03_472_ABS_384_QC.csv"),
     )
     .unwrap();
     let text = text
@@ -253,11 +318,20 @@ fn token_reader_flags_become_flags() {
         ("C4", Flag::Masked),
         ("D1", Flag::OutOfRangeHigh),
     ] {
-        assert_eq!(value_at(&p, "472-0016", "484", well), Some(Value::Flag(flag)), "{well}");
+        assert_eq!(
+            value_at(&p, "472-0016", "484", well),
+            Some(Value::Flag(flag)),
+            "{well}"
+        );
     }
     let bad = text.replacen("D,Range,", "D,1.2x,", 1);
-    let e = read_bytes("x.csv", bad.as_bytes(), None).unwrap_err().to_string();
-    assert!(e.contains("x.csv, line 13, well D1") && e.contains("`1.2x`"), "{e}");
+    let e = read_bytes("x.csv", bad.as_bytes(), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("x.csv, line 13, well D1") && e.contains("`1.2x`"),
+        "{e}"
+    );
 }
 
 #[test]

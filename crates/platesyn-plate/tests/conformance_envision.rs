@@ -50,10 +50,30 @@ fn spots(name: &str) -> &'static [Spot] {
         ],
         // bare 16 x 24 grid, line 9 `512740,...,554048,` and line 24 `2600,...,2692,`
         "PE_Envision_fluorescence_example03.csv" => &[
-            ("LoP_pool", "GENE - HTS Screen 384 Plate(1)", "A1", Some(512_740.0)),
-            ("LoP_pool", "GENE - HTS Screen 384 Plate(1)", "A24", Some(554_048.0)),
-            ("LoP_pool", "GENE - HTS Screen 384 Plate(1)", "P1", Some(2600.0)),
-            ("LoP_pool", "GENE - HTS Screen 384 Plate(1)", "P24", Some(2692.0)),
+            (
+                "LoP_pool",
+                "GENE - HTS Screen 384 Plate(1)",
+                "A1",
+                Some(512_740.0),
+            ),
+            (
+                "LoP_pool",
+                "GENE - HTS Screen 384 Plate(1)",
+                "A24",
+                Some(554_048.0),
+            ),
+            (
+                "LoP_pool",
+                "GENE - HTS Screen 384 Plate(1)",
+                "P1",
+                Some(2600.0),
+            ),
+            (
+                "LoP_pool",
+                "GENE - HTS Screen 384 Plate(1)",
+                "P24",
+                Some(2692.0),
+            ),
         ],
         // plate 1 (barcode 81) measured grid lines 34-49: `20,36,...,16,` ... `28,...,32,16,`;
         // plate 2 measured grid lines 84-99: `4,8,...,8,0,` ... `4,4,...,4,8,`
@@ -61,9 +81,24 @@ fn spots(name: &str) -> &'static [Spot] {
             ("81", "RA 384 OptiPlate(1)", "A1", Some(20.0)),
             ("81", "RA 384 OptiPlate(1)", "A2", Some(36.0)),
             ("81", "RA 384 OptiPlate(1)", "P24", Some(16.0)),
-            ("8/22/2023 10:46:25 AM", "HTS 384 OptiPlate(1)", "A1", Some(4.0)),
-            ("8/22/2023 10:46:25 AM", "HTS 384 OptiPlate(1)", "A24", Some(0.0)),
-            ("8/22/2023 10:46:25 AM", "HTS 384 OptiPlate(1)", "P24", Some(8.0)),
+            (
+                "8/22/2023 10:46:25 AM",
+                "HTS 384 OptiPlate(1)",
+                "A1",
+                Some(4.0),
+            ),
+            (
+                "8/22/2023 10:46:25 AM",
+                "HTS 384 OptiPlate(1)",
+                "A24",
+                Some(0.0),
+            ),
+            (
+                "8/22/2023 10:46:25 AM",
+                "HTS 384 OptiPlate(1)",
+                "P24",
+                Some(8.0),
+            ),
         ],
         // only rows A, E, I, M are in this file: plate 1 line 26 `A,0,40,...,40,40,`,
         // line 29 `M,40,...,0,`; plate 2 line 56 `A,40,0,...,40,0,`, line 59 `M,0,...,40,`
@@ -151,8 +186,8 @@ fn absorbance_wavelengths_from_labels_and_filters() {
         assert_eq!(p.reads[0].wavelength_nm, Some(450.0));
         assert_eq!(p.format, PlateFormat::W96);
     }
-    let b = platesyn_plate::read_path(&dir.join("PE_Envision_absorbance_example01.csv"), None)
-        .unwrap();
+    let b =
+        platesyn_plate::read_path(&dir.join("PE_Envision_absorbance_example01.csv"), None).unwrap();
     assert_eq!(b.plates[0].reads[0].wavelength_nm, Some(562.0));
     assert_eq!(b.plates[0].format, PlateFormat::W384);
     // plate 2 is an Alpha read (Em=Top, Ex=N/A): no wavelength; its calculated
@@ -168,8 +203,8 @@ fn token_excel_formula_barcodes() {
         return;
     };
     let dir = root.join("plates").join(FOLDER);
-    let b = platesyn_plate::read_path(&dir.join("PE_Envision_absorbance_example01.csv"), None)
-        .unwrap();
+    let b =
+        platesyn_plate::read_path(&dir.join("PE_Envision_absorbance_example01.csv"), None).unwrap();
     assert_eq!(b.plates[0].id, "8/22/2023 10:50:28 AM");
     let a = platesyn_plate::read_path(&dir.join("PE_Envision_absorbance_A450_example.csv"), None)
         .unwrap();
@@ -188,7 +223,10 @@ fn token_number_forms_and_blank_rows() {
     let a = platesyn_plate::read_path(&dir.join("PE_Envision_absorbance_A450_example.csv"), None)
         .unwrap();
     // line 12 `A,0.1500,0.0850,...`
-    assert_eq!(value_at(&a, "Plate 1", "450", "A1"), Some(Value::Number(0.15)));
+    assert_eq!(
+        value_at(&a, "Plate 1", "450", "A1"),
+        Some(Value::Number(0.15))
+    );
     let f = platesyn_plate::read_path(&dir.join("PE_Envision_fluorescence_example02.csv"), None)
         .unwrap();
     let p1 = &f.plates[0];
@@ -198,8 +236,14 @@ fn token_number_forms_and_blank_rows() {
     let text = "Plate information\nPlate,Repeat,Barcode,Label,Measinfo,\n1,1,=\"\",L(1),De=1st,\n\n\
                 Results for L(1)\n,01,02,\nA,0.0,40.000,\n";
     let p = read_bytes("t.csv", text.as_bytes(), None).unwrap();
-    assert_eq!(value_at(&p, "Plate 1", "L(1)", "A1"), Some(Value::Number(0.0)));
-    assert_eq!(value_at(&p, "Plate 1", "L(1)", "A2"), Some(Value::Number(40.0)));
+    assert_eq!(
+        value_at(&p, "Plate 1", "L(1)", "A1"),
+        Some(Value::Number(0.0))
+    );
+    assert_eq!(
+        value_at(&p, "Plate 1", "L(1)", "A2"),
+        Some(Value::Number(40.0))
+    );
 }
 
 /// Special token: zero-padded column headers `,01,02,...` are columns 1, 2, ...
@@ -209,13 +253,22 @@ fn token_zero_padded_columns() {
         return;
     };
     let a = platesyn_plate::read_path(
-        &root.join("plates").join(FOLDER).join("PE_Envision_absorbance_A450_example.csv"),
+        &root
+            .join("plates")
+            .join(FOLDER)
+            .join("PE_Envision_absorbance_A450_example.csv"),
         None,
     )
     .unwrap();
     // line 19 `H,0.1800,...,0.0950,0.0950,` -> H12
-    assert_eq!(value_at(&a, "Plate 1", "450", "H12"), Some(Value::Number(0.095)));
-    assert_eq!(value_at(&a, "Plate 1", "450", "A10"), Some(Value::Number(0.65)));
+    assert_eq!(
+        value_at(&a, "Plate 1", "450", "H12"),
+        Some(Value::Number(0.095))
+    );
+    assert_eq!(
+        value_at(&a, "Plate 1", "450", "A10"),
+        Some(Value::Number(0.65))
+    );
 }
 
 #[test]

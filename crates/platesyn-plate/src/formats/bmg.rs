@@ -80,9 +80,11 @@ fn is_absorbance(mode: Option<&str>) -> bool {
 /// Whether a mode line or block title names a time series or spectrum.
 fn names_kinetic(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
-    ["kinetic", "spectr", "cycle", "time [", "time(", " min)", " s)"]
-        .iter()
-        .any(|k| l.contains(k))
+    [
+        "kinetic", "spectr", "cycle", "time [", "time(", " min)", " s)",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
 }
 
 /// Label and wavelength of a `Raw Data (...)` title: `Raw Data  (450 1)` -> (`450 1`, 450 if
@@ -210,8 +212,7 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
             )
         })?;
     }
-    if !meta.contains_key("user") && !meta.contains_key("test_name") && !meta.contains_key("id1")
-    {
+    if !meta.contains_key("user") && !meta.contains_key("test_name") && !meta.contains_key("id1") {
         return Err(PlateError::parse(
             file,
             Some(1),
@@ -383,7 +384,13 @@ pub fn detect_smart_control(input: &Input<'_>) -> bool {
     })
 }
 
-fn sheet_error(file: &str, sheet: &Sheet, row: usize, well: Option<WellId>, msg: String) -> PlateError {
+fn sheet_error(
+    file: &str,
+    sheet: &Sheet,
+    row: usize,
+    well: Option<WellId>,
+    msg: String,
+) -> PlateError {
     PlateError::Parse {
         at: ErrorLocation {
             file: file.to_owned(),
@@ -398,9 +405,10 @@ fn sheet_error(file: &str, sheet: &Sheet, row: usize, well: Option<WellId>, msg:
 /// Parse a SMART Control workbook.
 pub fn parse_smart_control(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
     let file = input.source;
-    let wb = input.workbook.as_ref().ok_or_else(|| {
-        PlateError::parse(file, None, "expected an xlsx workbook, found text")
-    })?;
+    let wb = input
+        .workbook
+        .as_ref()
+        .ok_or_else(|| PlateError::parse(file, None, "expected an xlsx workbook, found text"))?;
     for sheet in &wb.sheets {
         let lname = sheet.name.to_ascii_lowercase();
         // block titles with a grid header right below them
@@ -422,7 +430,10 @@ pub fn parse_smart_control(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> 
             return Err(unsupported(file, &format!("sheet `{}`", sheet.name)));
         }
         let mut meta = Metadata::new();
-        meta.insert("software".to_owned(), "BMG LABTECH SMART Control".to_owned());
+        meta.insert(
+            "software".to_owned(),
+            "BMG LABTECH SMART Control".to_owned(),
+        );
         // the header is the column-A text above the first row that uses other columns
         for row in sheet.rows.iter().take(blocks[0].0) {
             if row.iter().skip(1).any(|c| !c.is_blank()) {
@@ -448,7 +459,13 @@ pub fn parse_smart_control(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> 
                 return Err(unsupported(file, &format!("`{title}`")));
             }
             let (label, wl) = raw_label(title, absorbance).ok_or_else(|| {
-                sheet_error(file, sheet, *r, None, format!("expected `Raw Data (...)`, found `{title}`"))
+                sheet_error(
+                    file,
+                    sheet,
+                    *r,
+                    None,
+                    format!("expected `Raw Data (...)`, found `{title}`"),
+                )
             })?;
             let mut rows = Vec::new();
             let mut rr = r + 2;
@@ -497,7 +514,10 @@ pub fn parse_smart_control(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> 
                                     sheet,
                                     rr,
                                     Some(well),
-                                    format!("expected a number or a reader flag, found `{}`", t.trim()),
+                                    format!(
+                                        "expected a number or a reader flag, found `{}`",
+                                        t.trim()
+                                    ),
                                 )
                             })?,
                     };

@@ -165,7 +165,10 @@ fn label_wavelength(
     filters: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Option<f64> {
     let l = labels.get(base)?;
-    if let Some(w) = l.get("Excitation wavelength").and_then(|s| leading_number(s)) {
+    if let Some(w) = l
+        .get("Excitation wavelength")
+        .and_then(|s| leading_number(s))
+    {
         return Some(w);
     }
     let filter = l.get("Exc. filter")?;
@@ -179,7 +182,9 @@ fn label_wavelength(
 fn base_label(label: &str) -> String {
     let t = label.trim();
     match t.rfind('(') {
-        Some(i) if t.ends_with(')') && t[i + 1..t.len() - 1].bytes().all(|b| b.is_ascii_digit()) => {
+        Some(i)
+            if t.ends_with(')') && t[i + 1..t.len() - 1].bytes().all(|b| b.is_ascii_digit()) =>
+        {
             t[..i].trim().to_owned()
         }
         _ => t.to_owned(),
@@ -278,7 +283,8 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
                 for (k, &col) in g.cols.iter().enumerate() {
                     let well = WellId::new(r.row, col);
                     if let Some(tok) = r.cells.get(k + 1)
-                        && let Some(v) = rowgrid::cell_value(file, r.line, well, tok, decimal_comma)?
+                        && let Some(v) =
+                            rowgrid::cell_value(file, r.line, well, tok, decimal_comma)?
                     {
                         vals.push((well, v));
                     }
@@ -328,7 +334,10 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         .iter()
         .rev()
         .find_map(|l| l.trim().strip_prefix("Exported with "))
-        .map(|s| s.trim_end_matches(|c: char| c == ',' || c.is_whitespace()).to_owned());
+        .map(|s| {
+            s.trim_end_matches(|c: char| c == ',' || c.is_whitespace())
+                .to_owned()
+        });
     let mut plates: Vec<Plate> = Vec::new();
     let mut keys: Vec<(String, String)> = Vec::new();
     for key in raws.iter().map(|r| r.plate.clone()) {
@@ -338,9 +347,11 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
     }
     for key in keys {
         let members: Vec<&RawRead> = raws.iter().filter(|r| r.plate == key).collect();
-        let (rows, cols) = members.iter().fold(plate_type.unwrap_or((0, 0)), |(r, c), m| {
-            (r.max(m.extent.0), c.max(m.extent.1))
-        });
+        let (rows, cols) = members
+            .iter()
+            .fold(plate_type.unwrap_or((0, 0)), |(r, c), m| {
+                (r.max(m.extent.0), c.max(m.extent.1))
+            });
         let format = rowgrid::format_for(file, members[0].line, rows, cols)?;
         let id = if key.1.is_empty() {
             format!("Plate {}", key.0)
@@ -373,7 +384,11 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
                     .split_whitespace()
                     .find(|w| w.starts_with("De="))
                     .unwrap_or("");
-                label = format!("{label} {de}").trim().to_owned();
+                label = if de.is_empty() {
+                    format!("{label} #2")
+                } else {
+                    format!("{label} {de}")
+                };
                 let mut k = 2;
                 while plate.reads.iter().any(|r| r.label == label) {
                     label = format!("{} #{k}", m.label);
@@ -456,7 +471,11 @@ fn plate_info(
         values.get(k).map(|v| v.trim().to_owned())
     };
     let plate_number = get("plate").filter(|p| !p.is_empty()).ok_or_else(|| {
-        PlateError::parse(file, Some(d + 1), "expected a plate number in column `Plate`")
+        PlateError::parse(
+            file,
+            Some(d + 1),
+            "expected a plate number in column `Plate`",
+        )
     })?;
     let repeat = get("repeat").unwrap_or_default();
     if !repeat.is_empty() && repeat != "1" {
@@ -576,10 +595,16 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(unwrap_barcode("=\"8/22/2023 10:50:28 AM\""), "8/22/2023 10:50:28 AM");
+        assert_eq!(
+            unwrap_barcode("=\"8/22/2023 10:50:28 AM\""),
+            "8/22/2023 10:50:28 AM"
+        );
         assert_eq!(unwrap_barcode("=\"\""), "");
         assert_eq!(base_label("A450(1)"), "A450");
-        assert_eq!(base_label("BCA Absorbance @ 562(1)"), "BCA Absorbance @ 562");
+        assert_eq!(
+            base_label("BCA Absorbance @ 562(1)"),
+            "BCA Absorbance @ 562"
+        );
         assert_eq!(cwl("M450 CWL=450nm BW=10nm Tmin=60%"), Some(450.0));
         assert!(is_absorbance("De=1st Ex=Btm Em=N/A Wdw=N/A (8)"));
         assert!(!is_absorbance("De=1st Ex=N/A Em=Top Wdw=N/A (14)"));

@@ -104,7 +104,8 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         .iter()
         .position(|l| {
             let t = l.trim();
-            t.starts_with("Measurement Information") || t.starts_with("Measurement Basic Information")
+            t.starts_with("Measurement Information")
+                || t.starts_with("Measurement Basic Information")
         })
         .unwrap_or(lines.len());
 
@@ -139,13 +140,15 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         if let Some(op) = first.strip_prefix(measurement_prefix) {
             block = Block::Measurement(op.trim().to_owned());
             barcode.clear();
-        } else if (v3 && first.starts_with("Results for")) || first.starts_with("Analysis Result")
-        {
+        } else if (v3 && first.starts_with("Results for")) || first.starts_with("Analysis Result") {
             block = Block::Analysis;
         } else if v3 && first == "Barcode" {
             // table header + one row
             let names: Vec<String> = f.iter().map(|c| c.trim().to_ascii_lowercase()).collect();
-            let row = lines.get(i + 1).map(|l| cells(l, delim)).unwrap_or_default();
+            let row = lines
+                .get(i + 1)
+                .map(|l| cells(l, delim))
+                .unwrap_or_default();
             let get = |n: &str| {
                 names
                     .iter()
@@ -172,7 +175,7 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
                 };
                 let (k, v) = (k.trim(), v.trim());
                 match k {
-                    "Barcode" => barcode = v.to_owned(),
+                    "Barcode" => v.clone_into(&mut barcode),
                     "PlateRepeat" | "WellRepeat" if !v.is_empty() && v != "1" => {
                         return Err(kinetic(file, i + 1, &format!("{k} {v}")));
                     }
@@ -214,7 +217,11 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
                 continue;
             }
             "Number of plate repeats" if leading_u32(&value).is_some_and(|r| r > 1) => {
-                return Err(kinetic(file, end + n + 1, &format!("{value} plate repeats")));
+                return Err(kinetic(
+                    file,
+                    end + n + 1,
+                    &format!("{value} plate repeats"),
+                ));
             }
             "Software version" | "Software Version" => {
                 meta.insert("software".to_owned(), value.clone());
@@ -255,7 +262,8 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         let members: Vec<&RawResult<'_>> = results
             .iter()
             .filter(|r| {
-                r.barcode == id || (r.barcode.is_empty() && meta.get("barcode").is_none_or(|b| *b == id))
+                r.barcode == id
+                    || (r.barcode.is_empty() && meta.get("barcode").is_none_or(|b| *b == id))
             })
             .collect();
         let (rows, cols) = members.iter().fold((0, 0), |(r, c), m| {
@@ -305,7 +313,12 @@ mod tests {
         let e = parse_text(t).unwrap_err().to_string();
         assert!(e.contains(KINETIC_REFUSAL) && e.contains("line 5"), "{e}");
         let t = "EnSight Results from\n\nResult for Absorbance 1\nBarcode,Repeat,Loop no\nB1,1,3\n\n,1,2\nA,0.1,0.2\n";
-        assert!(parse_text(t).unwrap_err().to_string().contains(KINETIC_REFUSAL));
+        assert!(
+            parse_text(t)
+                .unwrap_err()
+                .to_string()
+                .contains(KINETIC_REFUSAL)
+        );
     }
 
     #[test]

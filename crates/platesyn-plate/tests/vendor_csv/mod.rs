@@ -71,7 +71,13 @@ pub fn compare_expected(
     for row in rows {
         let plate = pf.plates.iter().find(|p| p.id == row.plate).unwrap();
         let read = if row.read.is_empty() {
-            assert_eq!(plate.reads.len(), 1, "{}: plate {} reads", pf.source, plate.id);
+            assert_eq!(
+                plate.reads.len(),
+                1,
+                "{}: plate {} reads",
+                pf.source,
+                plate.id
+            );
             &plate.reads[0]
         } else {
             let found: Vec<_> = plate
@@ -79,7 +85,14 @@ pub fn compare_expected(
                 .iter()
                 .filter(|r| read_ok(&row.read, &r.name()))
                 .collect();
-            assert_eq!(found.len(), 1, "{}: read {} on {}", pf.source, row.read, plate.id);
+            assert_eq!(
+                found.len(),
+                1,
+                "{}: read {} on {}",
+                pf.source,
+                row.read,
+                plate.id
+            );
             found[0]
         };
         let well = WellId::parse(&row.well).expect("expected well id");
@@ -138,7 +151,10 @@ pub fn spot_check(pf: &PlateFile, spots: &[(&str, &str, &str, Option<f64>)]) -> 
                 pf.source
             ),
             (None, None) => {}
-            _ => panic!("{}: {plate} {read} {well}: want {want:?}, got {got:?}", pf.source),
+            _ => panic!(
+                "{}: {plate} {read} {well}: want {want:?}, got {got:?}",
+                pf.source
+            ),
         }
     }
     spots.len()

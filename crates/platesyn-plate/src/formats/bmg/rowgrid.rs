@@ -191,14 +191,16 @@ pub(crate) fn cell_value(
     if t.is_empty() {
         return Ok(None);
     }
-    text::parse_value(t, decimal_comma).map(Some).ok_or_else(|| {
-        PlateError::at_well(
-            file,
-            Some(line),
-            &well.to_string(),
-            format!("expected a number or a reader flag (OVER, NaN, Masked, ...), found `{t}`"),
-        )
-    })
+    text::parse_value(t, decimal_comma)
+        .map(Some)
+        .ok_or_else(|| {
+            PlateError::at_well(
+                file,
+                Some(line),
+                &well.to_string(),
+                format!("expected a number or a reader flag (OVER, NaN, Masked, ...), found `{t}`"),
+            )
+        })
 }
 
 /// Fill a [`Read`] on `format` from `grid`. Cells beyond the header's columns must be blank.
@@ -290,7 +292,10 @@ mod tests {
         let e = fill_read("f.csv", &g, PlateFormat::W96, &mut read, false)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("f.csv, line 2, well A2") && e.contains("`abc`"), "{e}");
+        assert!(
+            e.contains("f.csv, line 2, well A2") && e.contains("`abc`"),
+            "{e}"
+        );
         let lines = [",1,2", "A,0.5,1,7"];
         let g = read_grid("f.csv", &lines, 0, b',').unwrap();
         let e = fill_read("f.csv", &g, PlateFormat::W96, &mut read, false)
