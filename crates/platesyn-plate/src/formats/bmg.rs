@@ -159,6 +159,14 @@ fn next_nonblank(lines: &[&str], mut i: usize, delim: u8) -> Option<usize> {
 
 /// Whether `line` is a block title: one non-empty first field, the rest empty.
 fn title_of(line: &str, delim: u8) -> Option<String> {
+    // cheap pre-check without allocating: data rows have a second non-empty field
+    if !line.as_bytes().contains(&b'"')
+        && rowgrid::split_plain(line, delim)
+            .skip(1)
+            .any(|c| !c.trim().is_empty())
+    {
+        return None;
+    }
     let f = cells(line, delim);
     let first = f.first()?.trim();
     (!first.is_empty() && f[1..].iter().all(|c| c.trim().is_empty())).then(|| first.to_owned())
@@ -169,7 +177,15 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
     let file = input.source;
     let text = input.text()?;
     let lines = text::lines(text);
-    let delim = text::sniff_delimiter(&lines).unwrap_or(b',');
+    // the grid header `,1,2,...` starts with the delimiter; else sniff
+    let delim = lines
+        .iter()
+        .find_map(|l| match l.as_bytes() {
+            [d @ (b',' | b';' | b'\t'), b'1', ..] => Some(*d),
+            _ => None,
+        })
+        .or_else(|| text::sniff_delimiter(&lines))
+        .unwrap_or(b',');
     let decimal_comma = delim == b';';
 
     // Block titles: a single-field line whose next non-blank line is a grid header.

@@ -16,14 +16,77 @@ use crate::well::{PlateFormat, WellId, row_label};
 
 /// Split one line into fields. Lines without a double quote are split without copying.
 pub(crate) fn cells(line: &str, delim: u8) -> Vec<Cow<'_, str>> {
-    if line.contains('"') {
+    if line.as_bytes().contains(&b'"') {
         text::split_fields(line, delim)
             .into_iter()
             .map(Cow::Owned)
             .collect()
     } else {
-        line.split(char::from(delim)).map(Cow::Borrowed).collect()
+        split_plain(line, delim).map(Cow::Borrowed).collect()
     }
+}
+
+/// Split at an ASCII delimiter with a plain byte loop (fields are short; a `memchr` per
+/// field costs more than it saves). Quotes are not interpreted.
+pub(crate) fn split_plain(line: &str, delim: u8) -> impl Iterator<Item = &str> {
+    let bytes = line.as_bytes();
+    let mut start = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        if let Some(p) = bytes[start..].iter().position(|&b| b == delim) {
+            // `delim` is ASCII, so `start + p` is a char boundary
+            let f = &line[start..start + p];
+            start += p + 1;
+            Some(f)
+        } else {
+            done = true;
+            Some(&line[start..])
+        }
+    })
+}
+
+/// Powers of ten that are exact in an `f64` (up to 10^15, the longest fast-path fraction).
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Fast path for plain decimals (`-?digits[.digits]`, at most 15 digits in all): the digits
+/// form an integer below 2^53 and the divisor 10^k is exact, so one IEEE division gives the
+/// correctly rounded value, the same double `str::parse::<f64>` returns. Anything else
+/// (exponents, more digits, `,` decimals) returns `None` and takes the general path.
+pub(crate) fn fast_decimal(t: &str) -> Option<f64> {
+    let b = t.as_bytes();
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut m: u64 = 0;
+    let mut nd = 0usize;
+    let mut frac = 0usize;
+    let mut dot = false;
+    for &c in digits {
+        if c.is_ascii_digit() {
+            m = m * 10 + u64::from(c - b'0');
+            nd += 1;
+            frac += usize::from(dot);
+            if nd > 15 {
+                return None;
+            }
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            return None;
+        }
+    }
+    if nd == 0 {
+        return None;
+    }
+    let v = m as f64 / POW10[frac];
+    Some(if neg { -v } else { v })
 }
 
 /// Whether every field of the line is empty or whitespace (`,,,,` counts as blank).
@@ -191,6 +254,9 @@ pub(crate) fn cell_value(
     if t.is_empty() {
         return Ok(None);
     }
+    if let Some(x) = fast_decimal(t) {
+        return Ok(Some(Value::Number(x)));
+    }
     text::parse_value(t, decimal_comma)
         .map(Some)
         .ok_or_else(|| {
@@ -264,6 +330,38 @@ mod tests {
         assert!(is_blank(",,,,", b','));
         assert!(is_blank("  ", b','));
         assert!(!is_blank(",1,", b','));
+    }
+
+    #[test]
+    fn fast_decimal_agrees_with_std_parse() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..20_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 10_u64.pow(1 + i % 15)).to_string();
+            let cut = (x >> 40) as usize % (digits.len() + 1);
+            let mut s = format!("{}.{}", &digits[..cut], &digits[cut..]);
+            if i % 3 == 0 {
+                s.insert(0, '-');
+            }
+            if s.ends_with('.') {
+                s.push('0');
+            }
+            let want: f64 = s.parse().unwrap();
+            match fast_decimal(&s) {
+                Some(got) => assert_eq!(got.to_bits(), want.to_bits(), "{s}"),
+                None => assert!(s.bytes().filter(u8::is_ascii_digit).count() > 15, "{s}"),
+            }
+        }
+        for s in ["", "-", ".", "1e3", "1.2.3", "0,5", "abc", "1 2"] {
+            assert_eq!(fast_decimal(s), None, "{s}");
+        }
+        assert_eq!(fast_decimal("2.380"), Some(2.38));
+        assert_eq!(fast_decimal("-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(fast_decimal("0.043263275046433673"), None);
+        let parts: Vec<&str> = split_plain("a,,b,", b',').collect();
+        assert_eq!(parts, ["a", "", "b", ""]);
     }
 
     #[test]
