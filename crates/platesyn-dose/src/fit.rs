@@ -694,9 +694,12 @@ pub fn fit_curve_with(
 
     // Dose fits: steps below 1e-9 of the scaled parameter norm are far inside every
     // reported precision (drc itself stops at relTol 1e-7 on the RSS).
+    // 100 iterations: well-posed curves converge in ~10; the rest are steps whose slope
+    // runs off to infinity (flagged unstable/censored anyway).
     let opts = LmOptions {
         xtol: 1e-9,
         ftol: 1e-12,
+        max_iter: 100,
         ..LmOptions::default()
     };
     let s0 = self_start(kind, &lv, &template, free);
