@@ -99,7 +99,11 @@ fn bind_paths(layout: &Layout, exports: &[PathBuf]) -> (Vec<(usize, PathBuf)>, V
 }
 
 /// The plate of `file` that layout plate `lp` refers to.
-fn pick_plate(file: &PlateFile, lp: &PlateLayout, nth: usize) -> Result<platesyn_plate::Plate, String> {
+fn pick_plate(
+    file: &PlateFile,
+    lp: &PlateLayout,
+    nth: usize,
+) -> Result<platesyn_plate::Plate, String> {
     if file.plates.len() == 1 {
         return Ok(file.plates[0].clone());
     }
@@ -124,7 +128,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     // inputs are protected; the output folder may not lie inside an input folder
     let mut guard = OutputGuard::new();
     guard.protect(&args.layout);
-    let mut input_dirs = vec![args.layout.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)];
+    let mut input_dirs = vec![
+        args.layout
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    ];
     for (_, p) in &bound {
         guard.protect(p);
         if let Some(d) = p.parent() {
@@ -166,12 +174,24 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             Ok(file) => {
                 let nth = nth_in_file.entry(path).or_insert(0);
                 match pick_plate(file, lp, *nth) {
-                    Ok(plate) => inputs.push(PlateInput { file: path.display().to_string(), layout: lp.clone(), plate }),
-                    Err(m) => issues.push(Issue { subject: format!("{} ({})", lp.name, path.display()), kind: "read".into(), message: m }),
+                    Ok(plate) => inputs.push(PlateInput {
+                        file: path.display().to_string(),
+                        layout: lp.clone(),
+                        plate,
+                    }),
+                    Err(m) => issues.push(Issue {
+                        subject: format!("{} ({})", lp.name, path.display()),
+                        kind: "read".into(),
+                        message: m,
+                    }),
                 }
                 *nth += 1;
             }
-            Err(m) => issues.push(Issue { subject: format!("{} ({})", lp.name, path.display()), kind: "read".into(), message: m.clone() }),
+            Err(m) => issues.push(Issue {
+                subject: format!("{} ({})", lp.name, path.display()),
+                kind: "read".into(),
+                message: m.clone(),
+            }),
         }
     }
 
@@ -181,9 +201,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             ..platesyn_dose::NormalizeOptions::default()
         },
         read: args.read.clone(),
-        score: ScoreOptions { loewe: args.loewe, baseline: args.baseline, combination_index: true },
+        score: ScoreOptions {
+            loewe: args.loewe,
+            baseline: args.baseline,
+            combination_index: true,
+        },
         models: args.models.clone(),
-        bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions { iterations: args.bootstrap, seed: args.seed }),
+        bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions {
+            iterations: args.bootstrap,
+            seed: args.seed,
+        }),
         ..ScreenOptions::default()
     };
     let mut results = pool.install(|| analyze(&inputs, &opts));
@@ -194,8 +221,20 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let mut written: Vec<PathBuf> = Vec::new();
     let tables = all_tables(&results, &args.models)?;
     for (name, t) in &tables {
-        write_file(&out, &format!("{name}.csv"), &t.to_csv_bytes()?, &guard, &mut written)?;
-        write_file(&out, &format!("{name}.parquet"), &t.to_parquet_bytes()?, &guard, &mut written)?;
+        write_file(
+            &out,
+            &format!("{name}.csv"),
+            &t.to_csv_bytes()?,
+            &guard,
+            &mut written,
+        )?;
+        write_file(
+            &out,
+            &format!("{name}.parquet"),
+            &t.to_parquet_bytes()?,
+            &guard,
+            &mut written,
+        )?;
     }
 
     // figures
@@ -210,21 +249,43 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             match f {
                 Ok(f) => {
                     if let Some(png) = &f.png {
-                        write_file(&out, &format!("figures/{}.png", f.stem), png, &guard, &mut written)?;
+                        write_file(
+                            &out,
+                            &format!("figures/{}.png", f.stem),
+                            png,
+                            &guard,
+                            &mut written,
+                        )?;
                     }
                     if let Some(svg) = &f.svg {
-                        write_file(&out, &format!("figures/{}.svg", f.stem), svg.as_bytes(), &guard, &mut written)?;
+                        write_file(
+                            &out,
+                            &format!("figures/{}.svg", f.stem),
+                            svg.as_bytes(),
+                            &guard,
+                            &mut written,
+                        )?;
                     }
                     rendered.push(f);
                 }
-                Err((stem, e)) => results.issues.push(Issue { subject: stem, kind: "figure".into(), message: e.to_string() }),
+                Err((stem, e)) => results.issues.push(Issue {
+                    subject: stem,
+                    kind: "figure".into(),
+                    message: e.to_string(),
+                }),
             }
         }
     }
 
     let option_list = option_list(args);
     let html = html_report(&results, &tables, &rendered, &option_list);
-    write_file(&out, "report.html", html.render().as_bytes(), &guard, &mut written)?;
+    write_file(
+        &out,
+        "report.html",
+        html.render().as_bytes(),
+        &guard,
+        &mut written,
+    )?;
 
     // manifest: inputs with SHA-256, options, version, outputs (the only file with a timestamp)
     let mut inputs_json = Vec::new();
@@ -242,9 +303,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         "inputs": inputs_json,
         "outputs": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     });
-    guard.write_atomic(&out.join("manifest.json"), serde_json::to_string_pretty(&manifest)?.as_bytes())?;
+    guard.write_atomic(
+        &out.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
 
-    let n_warn: usize = results.plates.iter().map(|p| p.qc.warnings.len() + p.norm.warnings.len()).sum();
+    let n_warn: usize = results
+        .plates
+        .iter()
+        .map(|p| p.qc.warnings.len() + p.norm.warnings.len())
+        .sum();
     if !args.quiet {
         eprintln!(
             "analyzed {} plates, {} blocks, {} curves in {:.1} s; {} QC warnings, {} errors",
@@ -257,7 +325,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         );
     }
     println!("report: {}", out.join("report.html").display());
-    if results.issues.is_empty() { Ok(ExitCode::SUCCESS) } else { Ok(ExitCode::from(1)) }
+    if results.issues.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(1))
+    }
 }
 
 fn option_list(a: &AnalyzeArgs) -> Vec<(String, String)> {

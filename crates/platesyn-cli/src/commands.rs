@@ -17,7 +17,10 @@ pub fn read(files: &[PathBuf], out: Option<&Path>, format: Option<&str>) -> Resu
         .map(|f| {
             SourceFormat::from_name(f).with_context(|| {
                 let names: Vec<&str> = SourceFormat::ALL.iter().map(|f| f.name()).collect();
-                format!("unknown --format {f:?}; expected one of {}", names.join(", "))
+                format!(
+                    "unknown --format {f:?}; expected one of {}",
+                    names.join(", ")
+                )
             })
         })
         .transpose()?;
@@ -42,7 +45,10 @@ pub fn read(files: &[PathBuf], out: Option<&Path>, format: Option<&str>) -> Resu
         .push_i64(TIDY_COLUMNS[4], rows.iter().map(|r| Some(i64::from(r.col))))?
         .push_str(TIDY_COLUMNS[5], rows.iter().map(|r| Some(r.read.clone())))?
         .push_f64(TIDY_COLUMNS[6], rows.iter().map(|r| r.value))?
-        .push_str(TIDY_COLUMNS[7], rows.iter().map(|r| r.flag.map(|f| f.name())))?;
+        .push_str(
+            TIDY_COLUMNS[7],
+            rows.iter().map(|r| r.flag.map(|f| f.name())),
+        )?;
     let mut guard = platesyn_report::OutputGuard::new();
     for f in &files {
         guard.protect(f);
@@ -64,13 +70,23 @@ pub fn write_table(
     match out {
         None => {
             let csv = table.to_csv_string().context("cannot format the table")?;
-            std::io::stdout().write_all(csv.as_bytes()).context("cannot write to stdout")?;
+            std::io::stdout()
+                .write_all(csv.as_bytes())
+                .context("cannot write to stdout")?;
         }
-        Some(path) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) => {
-            table.write_parquet(path, guard).with_context(|| format!("cannot write {}", path.display()))?;
+        Some(path)
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("parquet")) =>
+        {
+            table
+                .write_parquet(path, guard)
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
         Some(path) => {
-            table.write_csv(path, guard).with_context(|| format!("cannot write {}", path.display()))?;
+            table
+                .write_csv(path, guard)
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
     }
     Ok(())
@@ -86,16 +102,33 @@ pub fn layout(path: &Path, plot: Option<&Path>) -> Result<ExitCode> {
             extra_keys.extend(info.extra.keys().cloned());
         }
     }
-    let mut header: Vec<String> = ["plate", "well", "row", "col"].iter().map(|s| (*s).to_owned()).collect();
+    let mut header: Vec<String> = ["plate", "well", "row", "col"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     header.extend(LAYOUT_KEYS.iter().map(|s| (*s).to_owned()));
-    header.extend(extra_keys.iter().filter(|k| !LAYOUT_KEYS.contains(&k.as_str())).cloned());
+    header.extend(
+        extra_keys
+            .iter()
+            .filter(|k| !LAYOUT_KEYS.contains(&k.as_str()))
+            .cloned(),
+    );
     let mut w = csv::Writer::from_writer(std::io::stdout());
     w.write_record(&header)?;
     for plate in &layout.plates {
         for (well, info) in &plate.wells {
             let fields = info.fields();
-            let mut rec = vec![plate.name.clone(), well.to_string(), well.row_label(), well.col_number().to_string()];
-            rec.extend(header[4..].iter().map(|k| fields.get(k).cloned().unwrap_or_default()));
+            let mut rec = vec![
+                plate.name.clone(),
+                well.to_string(),
+                well.row_label(),
+                well.col_number().to_string(),
+            ];
+            rec.extend(
+                header[4..]
+                    .iter()
+                    .map(|k| fields.get(k).cloned().unwrap_or_default()),
+            );
             w.write_record(&rec)?;
         }
     }

@@ -139,7 +139,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Read { files, out, format } => commands::read(&files, out.as_deref(), format.as_deref()),
+        Command::Read { files, out, format } => {
+            commands::read(&files, out.as_deref(), format.as_deref())
+        }
         Command::Layout { layout, plot } => commands::layout(&layout, plot.as_deref()),
         Command::Analyze {
             layout,
@@ -176,9 +178,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bootstrap,
                 seed,
                 figures: (!no_figures).then_some(match format {
-                    FigureArg::Png => platesyn_report::screen_report::FigureFormats { png: true, svg: false },
-                    FigureArg::Svg => platesyn_report::screen_report::FigureFormats { png: false, svg: true },
-                    FigureArg::Both => platesyn_report::screen_report::FigureFormats { png: true, svg: true },
+                    FigureArg::Png => platesyn_report::screen_report::FigureFormats {
+                        png: true,
+                        svg: false,
+                    },
+                    FigureArg::Svg => platesyn_report::screen_report::FigureFormats {
+                        png: false,
+                        svg: true,
+                    },
+                    FigureArg::Both => platesyn_report::screen_report::FigureFormats {
+                        png: true,
+                        svg: true,
+                    },
                 }),
                 jobs,
                 quiet,

@@ -112,12 +112,18 @@ impl Section {
     /// Sets the anchor id (letters, digits and `-` only are kept).
     #[must_use]
     pub fn with_id(mut self, id: &str) -> Self {
-        self.id = Some(id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect());
+        self.id = Some(
+            id.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect(),
+        );
         self
     }
 
     fn anchor(&self, index: usize) -> String {
-        self.id.clone().unwrap_or_else(|| format!("section-{}", index + 1))
+        self.id
+            .clone()
+            .unwrap_or_else(|| format!("section-{}", index + 1))
     }
 
     /// Adds a highlighted warning.

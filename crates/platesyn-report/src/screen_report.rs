@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use platesyn_dose::fit::t_quantile;
 use platesyn_dose::{CurveFit, FIT_COLUMNS, FitStatus};
-use platesyn_synergy::{CELL_COLUMNS, Model, SUMMARY_COLUMNS, cell_rows, summary_rows, summarize};
+use platesyn_synergy::{CELL_COLUMNS, Model, SUMMARY_COLUMNS, cell_rows, summarize, summary_rows};
 use rayon::prelude::*;
 
 use crate::error::ReportError;
@@ -51,23 +51,47 @@ pub fn records_table(columns: &[String], records: &[Vec<String>]) -> Result<Tabl
             })
             .collect();
         match numeric {
-            Some(v) if cells.iter().any(Option::is_some) => t.push(name.clone(), ColumnData::F64(v))?,
-            _ => t.push(name.clone(), ColumnData::Str(cells.iter().map(|c| c.map(str::to_owned)).collect()))?,
+            Some(v) if cells.iter().any(Option::is_some) => {
+                t.push(name.clone(), ColumnData::F64(v))?
+            }
+            _ => t.push(
+                name.clone(),
+                ColumnData::Str(cells.iter().map(|c| c.map(str::to_owned)).collect()),
+            )?,
         };
     }
     Ok(t)
 }
 
 fn opt_num(x: Option<f64>) -> String {
-    x.filter(|v| v.is_finite()).map(crate::fmt::format_float_exact).unwrap_or_default()
+    x.filter(|v| v.is_finite())
+        .map(crate::fmt::format_float_exact)
+        .unwrap_or_default()
 }
 
 /// `wells` table: one row per layout well.
 pub fn wells_table(r: &ScreenResults) -> Result<Table, ReportError> {
     let cols: Vec<String> = [
-        "file", "plate", "well", "row", "col", "role", "cell_line", "drug_a", "conc_a", "drug_b",
-        "conc_b", "unit", "raw", "blank_corrected", "viability_pct", "inhibition_pct", "flag",
-        "outlier_z", "excluded", "exclusion_reason",
+        "file",
+        "plate",
+        "well",
+        "row",
+        "col",
+        "role",
+        "cell_line",
+        "drug_a",
+        "conc_a",
+        "drug_b",
+        "conc_b",
+        "unit",
+        "raw",
+        "blank_corrected",
+        "viability_pct",
+        "inhibition_pct",
+        "flag",
+        "outlier_z",
+        "excluded",
+        "exclusion_reason",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -95,7 +119,12 @@ pub fn wells_table(r: &ScreenResults) -> Result<Table, ReportError> {
                 opt_num(w.inhibition_pct),
                 w.flag.map(|f| f.name().to_owned()).unwrap_or_default(),
                 opt_num(w.outlier_z),
-                if w.excluded.is_some() { "true" } else { "false" }.to_owned(),
+                if w.excluded.is_some() {
+                    "true"
+                } else {
+                    "false"
+                }
+                .to_owned(),
                 w.excluded.map(|e| e.name()).unwrap_or_default(),
             ]);
         }
@@ -120,9 +149,23 @@ pub fn wells_table(r: &ScreenResults) -> Result<Table, ReportError> {
 /// `plates` table: per-plate QC.
 pub fn plates_table(r: &ScreenResults) -> Result<Table, ReportError> {
     let cols: Vec<String> = [
-        "file", "plate", "read", "blank", "untreated_mean", "untreated_cv_pct", "positive_mean",
-        "positive_cv_pct", "z_prime", "z_reference", "signal_window", "signal_to_background",
-        "edge_ratio", "edge_p", "n_excluded", "n_not_read", "warnings",
+        "file",
+        "plate",
+        "read",
+        "blank",
+        "untreated_mean",
+        "untreated_cv_pct",
+        "positive_mean",
+        "positive_cv_pct",
+        "z_prime",
+        "z_reference",
+        "signal_window",
+        "signal_to_background",
+        "edge_ratio",
+        "edge_p",
+        "n_excluded",
+        "n_not_read",
+        "warnings",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -156,7 +199,12 @@ pub fn plates_table(r: &ScreenResults) -> Result<Table, ReportError> {
                 opt_num(q.signal_to_background),
                 opt_num(edge.map(|e| e.ratio)),
                 opt_num(edge.and_then(|e| e.p_value)),
-                p.norm.wells.iter().filter(|w| w.excluded.is_some()).count().to_string(),
+                p.norm
+                    .wells
+                    .iter()
+                    .filter(|w| w.excluded.is_some())
+                    .count()
+                    .to_string(),
                 p.norm.not_read.len().to_string(),
                 warnings.join("; "),
             ]
@@ -188,7 +236,12 @@ pub fn fits_table(r: &ScreenResults) -> Result<Table, ReportError> {
 }
 
 fn block_extra(b: &crate::screen::BlockResult) -> [String; 4] {
-    [b.cell_line.clone(), b.drug_a.clone(), b.drug_b.clone(), b.unit.clone()]
+    [
+        b.cell_line.clone(),
+        b.drug_a.clone(),
+        b.drug_b.clone(),
+        b.unit.clone(),
+    ]
 }
 
 /// `synergy_cells` table.
@@ -229,9 +282,22 @@ pub fn synergy_blocks_table(r: &ScreenResults, models: &[Model]) -> Result<Table
 /// `sensitization` table: one row per cell line, drug pair and fixed partner dose.
 pub fn sensitization_table(r: &ScreenResults) -> Result<Table, ReportError> {
     let cols: Vec<String> = [
-        "cell_line", "drug_a", "drug_b", "unit", "ic50_alone", "ic50_alone_status",
-        "single_agent_call", "conc_b", "ic50_combo", "ic50_combo_status", "fold_shift",
-        "fold_lo", "fold_hi", "meets_rule", "sensitized", "rule",
+        "cell_line",
+        "drug_a",
+        "drug_b",
+        "unit",
+        "ic50_alone",
+        "ic50_alone_status",
+        "single_agent_call",
+        "conc_b",
+        "ic50_combo",
+        "ic50_combo_status",
+        "fold_shift",
+        "fold_lo",
+        "fold_hi",
+        "meets_rule",
+        "sensitized",
+        "rule",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -240,7 +306,9 @@ pub fn sensitization_table(r: &ScreenResults) -> Result<Table, ReportError> {
     for s in &r.sensitization {
         let alone = s.alone.map(|i| &r.curves[i]);
         let alone_ic50 = alone.map(|c| ic50_text(&c.fit)).unwrap_or_default();
-        let alone_status = alone.map(|c| c.fit.status.name().to_owned()).unwrap_or_default();
+        let alone_status = alone
+            .map(|c| c.fit.status.name().to_owned())
+            .unwrap_or_default();
         for sh in &s.shifts {
             let combo = &r.combo_curves[sh.curve];
             recs.push(vec![
@@ -266,12 +334,20 @@ pub fn sensitization_table(r: &ScreenResults) -> Result<Table, ReportError> {
     records_table(&cols, &recs)
 }
 
-/// IC50 as reported: the number for usable fits, `> max` / `< min` when censored, empty otherwise.
+/// IC50 as reported: the number for usable fits, `>max` / `<min` when censored (or flat above /
+/// below the 50 % level), empty otherwise.
 pub fn ic50_text(fit: &CurveFit) -> String {
     match fit.status {
         FitStatus::Ok | FitStatus::Unstable => opt_num(Some(fit.e)),
         FitStatus::Ic50AboveRange => format!(">{}", fmt_dose(fit.dose_max)),
         FitStatus::Ic50BelowRange => format!("<{}", fmt_dose(fit.dose_min)),
+        // no dose-response: the IC50 lies beyond the tested range on the side the data sit
+        FitStatus::Flat if fit.predict(fit.dose_max) > fit.abs_level => {
+            format!(">{}", fmt_dose(fit.dose_max))
+        }
+        FitStatus::Flat if fit.predict(fit.dose_max) < fit.abs_level => {
+            format!("<{}", fmt_dose(fit.dose_min))
+        }
         _ => String::new(),
     }
 }
@@ -294,7 +370,13 @@ pub fn errors_table(r: &ScreenResults) -> Result<Table, ReportError> {
 /// A name safe for file names: letters, digits, `-`, `_`, `.`; everything else `_`.
 pub fn slug(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -357,7 +439,11 @@ fn band(fit: &CurveFit, doses: &[f64]) -> Option<ConfidenceBand> {
         lower.push(y - t * var.sqrt());
         upper.push(y + t * var.sqrt());
     }
-    Some(ConfidenceBand { doses: doses.to_vec(), lower, upper })
+    Some(ConfidenceBand {
+        doses: doses.to_vec(),
+        lower,
+        upper,
+    })
 }
 
 fn set_theta(f: &mut CurveFit, th: [f64; 5]) {
@@ -369,7 +455,12 @@ fn set_theta(f: &mut CurveFit, th: [f64; 5]) {
 }
 
 fn series_of(c: &CurveResult, name: String) -> CurveSeries {
-    let points: Vec<(f64, f64)> = c.dose.iter().copied().zip(c.response.iter().copied()).collect();
+    let points: Vec<(f64, f64)> = c
+        .dose
+        .iter()
+        .copied()
+        .zip(c.response.iter().copied())
+        .collect();
     let mut s = CurveSeries::new(name, points);
     if !matches!(c.fit.status, FitStatus::Failed(_)) {
         let lo = c.fit.dose_min.max(f64::MIN_POSITIVE);
@@ -378,7 +469,9 @@ fn series_of(c: &CurveResult, name: String) -> CurveSeries {
             .map(|i| lo * (hi / lo).powf(i as f64 / (BAND_POINTS - 1) as f64))
             .collect();
         let fit = c.fit.clone();
-        s.fitted = Some(FittedCurve::Sampled(doses.iter().map(|&x| (x, fit.predict(x))).collect()));
+        s.fitted = Some(FittedCurve::Sampled(
+            doses.iter().map(|&x| (x, fit.predict(x))).collect(),
+        ));
         s.band = band(&c.fit, &doses);
         if matches!(c.fit.status, FitStatus::Ok) {
             s.ic50 = Some(c.fit.e);
@@ -396,37 +489,62 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
         for &m in models {
             let cells = &b.scored.scores(m).cells;
             let scores: Vec<Vec<Option<f64>>> = (0..b.scored.doses_a.len())
-                .map(|i| (0..b.scored.doses_b.len()).map(|j| cells.get(i, j).value()).collect())
+                .map(|i| {
+                    (0..b.scored.doses_b.len())
+                        .map(|j| cells.get(i, j).value())
+                        .collect()
+                })
                 .collect();
             let mean = summarize(&b.scored, m, b.boot.as_ref()).mean;
             let mut h = SynergyHeatmap::new(
                 format!("{}: {} x {}", b.cell_line, b.drug_a, b.drug_b),
                 m.name().to_uppercase(),
-                DoseAxis { drug: b.drug_a.clone(), unit: b.unit.clone(), doses: b.scored.doses_a.clone() },
-                DoseAxis { drug: b.drug_b.clone(), unit: b.unit.clone(), doses: b.scored.doses_b.clone() },
+                DoseAxis {
+                    drug: b.drug_a.clone(),
+                    unit: b.unit.clone(),
+                    doses: b.scored.doses_a.clone(),
+                },
+                DoseAxis {
+                    drug: b.drug_b.clone(),
+                    unit: b.unit.clone(),
+                    doses: b.scored.doses_b.clone(),
+                },
                 scores,
             );
             h.block_mean = mean;
             out.push(PlannedFigure {
                 stem: format!("heatmap_{}_{}", slug(&b.id), m.name()),
-                caption: format!("{} synergy, {} (percentage points of inhibition; positive = synergy)", m.name(), b.id),
+                caption: format!(
+                    "{} synergy, {} (percentage points of inhibition; positive = synergy)",
+                    m.name(),
+                    b.id
+                ),
                 section: "blocks",
                 group: b.id.clone(),
                 job: FigureJob::Heatmap(h),
             });
         }
         // drug A alone and at three partner doses
-        if let Some(alone) = r.curves.iter().find(|c| c.cell_line == b.cell_line && c.drug == b.drug_a) {
+        if let Some(alone) = r
+            .curves
+            .iter()
+            .find(|c| c.cell_line == b.cell_line && c.drug == b.drug_a)
+        {
             let mut plot = DoseResponsePlot::new(
                 format!("{}: {} with {}", b.cell_line, b.drug_a, b.drug_b),
                 alone.unit.clone(),
                 "viability (%)".to_owned(),
             );
-            plot.series.push(series_of(alone, format!("{} alone", b.drug_a)));
+            plot.series
+                .push(series_of(alone, format!("{} alone", b.drug_a)));
             let combos: Vec<&CurveResult> = r
                 .combo_curves
                 .iter()
-                .filter(|c| c.cell_line == b.cell_line && c.drug == b.drug_a && c.partner.as_ref().is_some_and(|(p, _)| *p == b.drug_b))
+                .filter(|c| {
+                    c.cell_line == b.cell_line
+                        && c.drug == b.drug_a
+                        && c.partner.as_ref().is_some_and(|(p, _)| *p == b.drug_b)
+                })
                 .collect();
             let picks: Vec<usize> = match combos.len() {
                 0 => vec![],
@@ -437,11 +555,17 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
             for k in picks {
                 let c = combos[k];
                 let dose = c.partner.as_ref().map_or(0.0, |(_, d)| *d);
-                plot.series.push(series_of(c, format!("+ {} {} {}", b.drug_b, fmt_dose(dose), c.unit)));
+                plot.series.push(series_of(
+                    c,
+                    format!("+ {} {} {}", b.drug_b, fmt_dose(dose), c.unit),
+                ));
             }
             out.push(PlannedFigure {
                 stem: format!("shift_{}", slug(&b.id)),
-                caption: format!("{} dose-response alone and at fixed {} doses ({})", b.drug_a, b.drug_b, b.id),
+                caption: format!(
+                    "{} dose-response alone and at fixed {} doses ({})",
+                    b.drug_a, b.drug_b, b.id
+                ),
                 section: "blocks",
                 group: b.id.clone(),
                 job: FigureJob::Curve(plot),
@@ -449,11 +573,19 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
         }
     }
     for c in &r.curves {
-        let mut plot = DoseResponsePlot::new(format!("{}: {}", c.cell_line, c.drug), c.unit.clone(), "viability (%)".to_owned());
+        let mut plot = DoseResponsePlot::new(
+            format!("{}: {}", c.cell_line, c.drug),
+            c.unit.clone(),
+            "viability (%)".to_owned(),
+        );
         plot.series.push(series_of(c, c.drug.clone()));
         out.push(PlannedFigure {
             stem: format!("curve_{}", slug(&c.id())),
-            caption: format!("{} single-agent dose-response, LL.4 fit with 95 % band ({})", c.drug, c.id()),
+            caption: format!(
+                "{} single-agent dose-response, LL.4 fit with 95 % band ({})",
+                c.drug,
+                c.id()
+            ),
             section: "fits",
             group: c.id(),
             job: FigureJob::Curve(plot),
@@ -473,9 +605,20 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
                 excluded.push((usize::from(w.well.row), usize::from(w.well.col)));
             }
         }
-        for (kind, values, label) in [("raw", raw, "absorbance"), ("viability", via, "viability (%)")] {
+        for (kind, values, label) in [
+            ("raw", raw, "absorbance"),
+            ("viability", via, "viability (%)"),
+        ] {
             let mut m = PlateMap::new(
-                format!("{} — {}", p.plate, if kind == "raw" { "raw absorbance" } else { "viability" }),
+                format!(
+                    "{} — {}",
+                    p.plate,
+                    if kind == "raw" {
+                        "raw absorbance"
+                    } else {
+                        "viability"
+                    }
+                ),
                 label.to_owned(),
                 usize::from(fmt.rows),
                 usize::from(fmt.cols),
@@ -510,14 +653,20 @@ pub struct RenderedFigure {
     pub svg: Option<String>,
 }
 
-fn render<F: Figure>(f: &F, formats: FigureFormats) -> Result<(Option<Vec<u8>>, Option<String>), ReportError> {
+fn render<F: Figure>(
+    f: &F,
+    formats: FigureFormats,
+) -> Result<(Option<Vec<u8>>, Option<String>), ReportError> {
     let png = if formats.png { Some(f.to_png()?) } else { None };
     let svg = if formats.svg { Some(f.to_svg()?) } else { None };
     Ok((png, svg))
 }
 
 /// Render planned figures in parallel (order kept).
-pub fn render_figures(plan: Vec<PlannedFigure>, formats: FigureFormats) -> Vec<Result<RenderedFigure, (String, ReportError)>> {
+pub fn render_figures(
+    plan: Vec<PlannedFigure>,
+    formats: FigureFormats,
+) -> Vec<Result<RenderedFigure, (String, ReportError)>> {
     plan.into_par_iter()
         .map(|p| {
             let r = match &p.job {
@@ -542,7 +691,10 @@ pub fn render_figures(plan: Vec<PlannedFigure>, formats: FigureFormats) -> Vec<R
 pub type OptionList = Vec<(String, String)>;
 
 /// All tables of `analyze`, by file stem.
-pub fn all_tables(r: &ScreenResults, models: &[Model]) -> Result<Vec<(&'static str, Table)>, ReportError> {
+pub fn all_tables(
+    r: &ScreenResults,
+    models: &[Model],
+) -> Result<Vec<(&'static str, Table)>, ReportError> {
     Ok(vec![
         ("wells", wells_table(r)?),
         ("plates", plates_table(r)?),
@@ -562,7 +714,11 @@ pub fn html_report(
     options: &OptionList,
 ) -> HtmlReport {
     let mut h = HtmlReport::new("platesyn screen report");
-    let n_warn: usize = r.plates.iter().map(|p| p.qc.warnings.len() + p.norm.warnings.len()).sum();
+    let n_warn: usize = r
+        .plates
+        .iter()
+        .map(|p| p.qc.warnings.len() + p.norm.warnings.len())
+        .sum();
     h.summary("plates analyzed", r.plates.len().to_string());
     h.summary("combination blocks", r.blocks.len().to_string());
     h.summary("single-agent curves", r.curves.len().to_string());
@@ -574,7 +730,14 @@ pub fn html_report(
         .filter(|s| s.sensitized)
         .map(|s| format!("{} by {}", s.cell_line, s.drug_b))
         .collect();
-    h.summary("sensitized (resistant alone)", if sens.is_empty() { "none".to_owned() } else { sens.join(", ") });
+    h.summary(
+        "sensitized (resistant alone)",
+        if sens.is_empty() {
+            "none".to_owned()
+        } else {
+            sens.join(", ")
+        },
+    );
     for i in &r.issues {
         h.warning(format!("{} [{}]: {}", i.subject, i.kind, i.message));
     }
@@ -583,9 +746,17 @@ pub fn html_report(
             h.warning(format!("plate {}: {w}", p.plate));
         }
     }
-    let table = |name: &str| tables.iter().find(|(n, _)| *n == name).map(|(_, t)| t.clone());
+    let table = |name: &str| {
+        tables
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.clone())
+    };
     let add_figs = |mut s: Section, section: &str, group: Option<&str>| {
-        for f in figures.iter().filter(|f| f.section == section && group.is_none_or(|g| f.group == g)) {
+        for f in figures
+            .iter()
+            .filter(|f| f.section == section && group.is_none_or(|g| f.group == g))
+        {
             s = match (&f.png, &f.svg) {
                 (Some(png), _) => s.png(f.caption.clone(), png.clone()),
                 (None, Some(svg)) => s.svg(f.caption.clone(), svg.clone()),
@@ -601,7 +772,10 @@ pub fn html_report(
     h.section(blocks);
     for b in &r.blocks {
         let mut s = Section::new(format!("Block {}", b.id));
-        for flag in [&b.scored.loewe, &b.scored.zip].iter().flat_map(|m| m.flags.iter()) {
+        for flag in [&b.scored.loewe, &b.scored.zip]
+            .iter()
+            .flat_map(|m| m.flags.iter())
+        {
             s = s.warning(format!("{flag:?}"));
         }
         h.section(add_figs(s, "blocks", Some(&b.id)));
@@ -612,7 +786,8 @@ pub fn html_report(
     }
     h.section(add_figs(fits, "fits", None));
     let mut sensitization = Section::new("Sensitization").with_id("sensitization");
-    sensitization = sensitization.paragraph(format!("Rule: {}.", crate::screen::SENSITIZATION_RULE));
+    sensitization =
+        sensitization.paragraph(format!("Rule: {}.", crate::screen::SENSITIZATION_RULE));
     if let Some(t) = table("sensitization") {
         sensitization = sensitization.table("IC50 of drug A alone and at fixed partner doses", t);
     }
@@ -636,7 +811,13 @@ pub fn html_report(
 }
 
 /// Write a file under `dir` and record it.
-pub fn write_file(dir: &Path, rel: &str, bytes: &[u8], guard: &OutputGuard, written: &mut Vec<PathBuf>) -> Result<(), ReportError> {
+pub fn write_file(
+    dir: &Path,
+    rel: &str,
+    bytes: &[u8],
+    guard: &OutputGuard,
+    written: &mut Vec<PathBuf>,
+) -> Result<(), ReportError> {
     let path = dir.join(rel);
     guard.write_atomic(&path, bytes)?;
     written.push(PathBuf::from(rel));
