@@ -466,7 +466,9 @@ mod tests {
         assert!(html.contains("<title>Screen &lt;A&amp;B&gt;</title>"));
         assert!(html.contains("edge effect on plate &quot;P1&quot;"));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(!html.contains("<script>"));
+        // the only script is the page's own figure-load check
+        assert_eq!(html.matches("<script>").count(), 1);
+        assert!(html.contains(&format!("<script>{LOAD_CHECK}</script>")));
         assert!(html.contains("<td class=\"num\">1.235</td>"));
         assert!(html.contains("<td class=\"num\">NaN</td>"));
         assert!(html.contains("<td class=\"na\">–</td>"));
