@@ -20,6 +20,11 @@ use rayon::prelude::*;
 
 use crate::fsutil;
 
+/// Figures rendered per parallel chunk (bounds the memory held by rendered images).
+const FIGURE_CHUNK: usize = 64;
+/// Figures inlined in `report.html`; the rest are only in `figures/`.
+const REPORT_MAX_FIGURES: usize = 400;
+
 /// Options of `platesyn analyze` (see `platesyn analyze --help`).
 #[derive(Debug, Clone)]
 pub struct AnalyzeArgs {
@@ -237,48 +242,68 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         )?;
     }
 
-    // figures
+    // figures: rendered in parallel chunks and written as they come, so memory stays bounded;
+    // the report inlines the first REPORT_MAX_FIGURES (all of them for a screen of ~100 plates)
     let mut rendered = Vec::new();
+    let mut n_figures = 0usize;
     if let Some(formats) = args.figures {
         std::fs::create_dir_all(out.join("figures")).context("cannot create figures/")?;
-        let plan = plan_figures(&results, &args.models);
+        let mut plan = plan_figures(&results, &args.models);
+        n_figures = plan.len();
         let pb = progress(args.quiet, plan.len(), "figures");
-        let done = pool.install(|| render_figures(plan, formats));
-        pb.finish_and_clear();
-        for f in done {
-            match f {
-                Ok(f) => {
-                    if let Some(png) = &f.png {
-                        write_file(
-                            &out,
-                            &format!("figures/{}.png", f.stem),
-                            png,
-                            &guard,
-                            &mut written,
-                        )?;
+        while !plan.is_empty() {
+            let rest = plan.split_off(plan.len().min(FIGURE_CHUNK));
+            let chunk = std::mem::replace(&mut plan, rest);
+            let n = chunk.len();
+            let done = pool.install(|| render_figures(chunk, formats));
+            for f in done {
+                match f {
+                    Ok(f) => {
+                        if let Some(png) = &f.png {
+                            write_file(
+                                &out,
+                                &format!("figures/{}.png", f.stem),
+                                png,
+                                &guard,
+                                &mut written,
+                            )?;
+                        }
+                        if let Some(svg) = &f.svg {
+                            write_file(
+                                &out,
+                                &format!("figures/{}.svg", f.stem),
+                                svg.as_bytes(),
+                                &guard,
+                                &mut written,
+                            )?;
+                        }
+                        if rendered.len() < REPORT_MAX_FIGURES {
+                            rendered.push(f);
+                        }
                     }
-                    if let Some(svg) = &f.svg {
-                        write_file(
-                            &out,
-                            &format!("figures/{}.svg", f.stem),
-                            svg.as_bytes(),
-                            &guard,
-                            &mut written,
-                        )?;
-                    }
-                    rendered.push(f);
+                    Err((stem, e)) => results.issues.push(Issue {
+                        subject: stem,
+                        kind: "figure".into(),
+                        message: e.to_string(),
+                    }),
                 }
-                Err((stem, e)) => results.issues.push(Issue {
-                    subject: stem,
-                    kind: "figure".into(),
-                    message: e.to_string(),
-                }),
             }
+            pb.inc(n as u64);
         }
+        pb.finish_and_clear();
     }
 
     let option_list = option_list(args);
-    let html = html_report(&results, &tables, &rendered, &option_list);
+    let mut html = html_report(&results, &tables, &rendered, &option_list);
+    if n_figures > rendered.len() {
+        html.summary(
+            "figures in this report",
+            format!(
+                "{} of {n_figures} (every figure is in figures/)",
+                rendered.len()
+            ),
+        );
+    }
     write_file(
         &out,
         "report.html",

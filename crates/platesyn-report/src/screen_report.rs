@@ -31,6 +31,8 @@ pub struct FigureFormats {
 
 /// Confidence level of the fitted-curve bands.
 pub const BAND_LEVEL: f64 = 0.95;
+/// Viability axis of dose-response figures (%): room for noise around 0 and 100.
+pub const VIABILITY_AXIS: (f64, f64) = (-10.0, 140.0);
 /// Points along a fitted curve's confidence band.
 const BAND_POINTS: usize = 60;
 
@@ -469,8 +471,10 @@ fn series_of(c: &CurveResult, name: String) -> CurveSeries {
         s.fitted = Some(FittedCurve::Sampled(
             doses.iter().map(|&x| (x, fit.predict(x))).collect(),
         ));
-        s.band = band(&c.fit, &doses);
+        // a band only where the fit is well determined (flat or censored fits have
+        // meaningless, huge parameter variances)
         if matches!(c.fit.status, FitStatus::Ok) {
+            s.band = band(&c.fit, &doses);
             s.ic50 = Some(c.fit.e);
         }
     }
@@ -575,6 +579,7 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
             c.unit.clone(),
             "viability (%)".to_owned(),
         );
+        plot.y_range = Some(VIABILITY_AXIS);
         plot.series.push(series_of(c, c.drug.clone()));
         out.push(PlannedFigure {
             stem: format!("curve_{}", slug(&c.id())),
