@@ -70,7 +70,11 @@ fn read_curves(path: &Path) -> Result<Vec<CurveData>> {
         let hits: Vec<usize> = header
             .iter()
             .enumerate()
-            .filter(|(_, h)| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+            .filter(|(_, h)| {
+                h.trim()
+                    .trim_start_matches('\u{feff}')
+                    .eq_ignore_ascii_case(name)
+            })
             .map(|(k, _)| k)
             .collect();
         if hits.len() > 1 {
@@ -235,6 +239,7 @@ fn fit_table(rows: &[FitRow]) -> Result<platesyn_report::Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
     use std::path::PathBuf;
 
     /// drc prints the ryegrass LL.4 estimates (`summary(drm(rootl ~ conc, fct = LL.4()))`)
@@ -260,7 +265,12 @@ mod tests {
 
     fn read_table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
         let mut r = csv::Reader::from_path(path).expect("output readable");
-        let h = r.headers().expect("header").iter().map(str::to_owned).collect();
+        let h = r
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_owned)
+            .collect();
         let rows = r
             .records()
             .map(|x| x.expect("row").iter().map(str::to_owned).collect())
@@ -297,12 +307,19 @@ mod tests {
         let row = &rows[0];
         let col = |name: &str| {
             let k = FIT_COLUMNS.iter().position(|c| *c == name).expect("column");
-            row[k].parse::<f64>().unwrap_or_else(|_| panic!("{name}: {:?}", row[k]))
+            row[k]
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("{name}: {:?}", row[k]))
         };
         assert_eq!(row[0], "data");
         assert_eq!(row[1], "LL.4");
         assert_eq!(row[2], "24");
-        for (name, drc) in [("b", 2.98222), ("c", 0.48141), ("d", 7.79296), ("e", 3.05795)] {
+        for (name, drc) in [
+            ("b", 2.98222),
+            ("c", 0.48141),
+            ("d", 7.79296),
+            ("e", 3.05795),
+        ] {
             let got = col(name);
             assert!(
                 (got - drc).abs() <= DRC_PRINT_RTOL * drc.abs(),
@@ -319,7 +336,7 @@ mod tests {
         for (id, e) in [("late", 4.0_f64), ("early", 1.0)] {
             for &x in &[0.0_f64, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0] {
                 let y = 10.0 + 90.0 / (1.0 + (1.5 * (x.ln() - e.ln())).exp());
-                text.push_str(&format!("{id},{x},{y}\n"));
+                writeln!(text, "{id},{x},{y}").expect("write to String");
             }
         }
         let dir = tempfile::tempdir().expect("tempdir");
@@ -341,10 +358,22 @@ mod tests {
     fn bad_cells_name_file_line_and_column() {
         let dir = tempfile::tempdir().expect("tempdir");
         let cases = [
-            ("dose,response\n1,50\n-1,40\n", "line 3, column 1 (dose): -1 is negative"),
-            ("dose,response\n1,50\nNaN,40\n", "line 3, column 1 (dose): \"NaN\" is not finite"),
-            ("dose,response\n1,50\nabc,40\n", "line 3, column 1 (dose): \"abc\" is not a number"),
-            ("response,dose\n1,50\n,40\n", "line 3, column 1 (response): \"\" is not a number"),
+            (
+                "dose,response\n1,50\n-1,40\n",
+                "line 3, column 1 (dose): -1 is negative",
+            ),
+            (
+                "dose,response\n1,50\nNaN,40\n",
+                "line 3, column 1 (dose): \"NaN\" is not finite",
+            ),
+            (
+                "dose,response\n1,50\nabc,40\n",
+                "line 3, column 1 (dose): \"abc\" is not a number",
+            ),
+            (
+                "response,dose\n1,50\n,40\n",
+                "line 3, column 1 (response): \"\" is not a number",
+            ),
             ("dose,resp\n1,50\n", "line 1: no `response` column"),
             ("dose,response\n", "no data rows"),
         ];

@@ -122,7 +122,8 @@ fn read_records(path: &Path) -> Result<(Vec<LongRecord>, Vec<u64>)> {
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_owned())
         .collect();
-    let map = HeaderMap::from_header(&header).map_err(|e| anyhow::anyhow!("{file}, line 1: {e}"))?;
+    let map =
+        HeaderMap::from_header(&header).map_err(|e| anyhow::anyhow!("{file}, line 1: {e}"))?;
     let mut records = Vec::new();
     let mut lines = Vec::new();
     for rec in rdr.records() {
@@ -156,9 +157,8 @@ fn read_records(path: &Path) -> Result<(Vec<LongRecord>, Vec<u64>)> {
 /// A grouping error, with the record index translated into the file's line number.
 fn with_line(e: &SynergyError, lines: &[u64]) -> String {
     let record = match e {
-        SynergyError::BadConcentration { record, .. } | SynergyError::Inconsistent { record, .. } => {
-            Some(*record)
-        }
+        SynergyError::BadConcentration { record, .. }
+        | SynergyError::Inconsistent { record, .. } => Some(*record),
         _ => None,
     };
     match record.and_then(|r| lines.get(r).map(|l| (r, *l))) {
@@ -205,7 +205,11 @@ fn write_records(
         w.into_inner().context("cannot format the synergy table")
     };
     match out {
-        Some(path) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) => {
+        Some(path)
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("parquet")) =>
+        {
             let mut t = platesyn_report::Table::new();
             for (k, (name, kind)) in header.iter().zip(kinds).enumerate() {
                 let cells = records.iter().map(|r| r[k].as_str());
@@ -233,6 +237,7 @@ fn write_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
     use std::path::PathBuf;
 
     /// The scenario's viabilities are written with 10 significant digits (`0.9852941176`), so
@@ -259,7 +264,12 @@ mod tests {
 
     fn read_back(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
         let mut r = csv::Reader::from_path(path).expect("output readable");
-        let h = r.headers().expect("header").iter().map(str::to_owned).collect();
+        let h = r
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_owned)
+            .collect();
         let rows = r
             .records()
             .map(|x| x.expect("row").iter().map(str::to_owned).collect())
@@ -272,9 +282,8 @@ mod tests {
         let Some(shared) = shared_ref() else {
             return;
         };
-        let mut rdr =
-            csv::Reader::from_path(shared.join("synergy/scenario_bliss_independent.csv"))
-                .expect("scenario");
+        let mut rdr = csv::Reader::from_path(shared.join("synergy/scenario_bliss_independent.csv"))
+            .expect("scenario");
         let h = rdr.headers().expect("header").clone();
         let col = |n: &str| h.iter().position(|c| c == n).expect(n);
         let (a, b, v) = (col("drug_a_conc"), col("drug_b_conc"), col("viability"));
@@ -282,7 +291,7 @@ mod tests {
         let mut n_in = 0;
         for r in rdr.records() {
             let r = r.expect("row");
-            text.push_str(&format!("1,{},{},{}\n", &r[a], &r[b], &r[v]));
+            writeln!(text, "1,{},{},{}", &r[a], &r[b], &r[v]).expect("write to String");
             n_in += 1;
         }
         let dir = tempfile::tempdir().expect("tempdir");
@@ -347,7 +356,10 @@ PairIndex,Drug1,Drug2,Conc1,Conc2,Response,ConcUnit
         assert_eq!(&header[7..], SCALE_COLUMNS);
         assert_eq!(rows.len(), 4, "one row per model");
         assert!(rows.iter().all(|r| r[0] == "7" && r[7] == "% inhibition"));
-        assert!(rows.iter().all(|r| !r[2].is_empty()), "every model has a mean: {rows:?}");
+        assert!(
+            rows.iter().all(|r| !r[2].is_empty()),
+            "every model has a mean: {rows:?}"
+        );
         // Bliss mean by hand over the 16 combination cells: 100 (y - (a + b - a b)) on
         // inhibition fractions, with the observed monotherapy responses
         let mono_a = [0.1, 0.3, 0.6, 0.85];
@@ -396,11 +408,17 @@ PairIndex,Drug1,Drug2,Conc1,Conc2,Response,ConcUnit
         }
         let e = synergy(&data, "viability", "percent", "fast", false, None).expect_err("loewe");
         assert!(e.to_string().contains("expected sf or exact"), "{e}");
-        let bad = SMALL.replace("7,alpha,beta,0.1,0.1,20,uM", "7,alpha,beta,0.1,0.1,forty,uM");
+        let bad = SMALL.replace(
+            "7,alpha,beta,0.1,0.1,20,uM",
+            "7,alpha,beta,0.1,0.1,forty,uM",
+        );
         std::fs::write(&data, bad).expect("write");
         let e = synergy(&data, "inhibition", "percent", "sf", false, None).expect_err("bad cell");
         let t = e.to_string();
-        assert!(t.contains("small.csv") && t.contains("line 8") && t.contains("forty"), "{t}");
+        assert!(
+            t.contains("small.csv") && t.contains("line 8") && t.contains("forty"),
+            "{t}"
+        );
         let neg = SMALL.replace("7,alpha,beta,0.1,0.1,20,uM", "7,alpha,beta,-1,0.1,20,uM");
         std::fs::write(&data, neg).expect("write");
         let e = synergy(&data, "inhibition", "percent", "sf", false, None).expect_err("neg");
