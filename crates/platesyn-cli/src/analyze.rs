@@ -298,7 +298,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     written.push(PathBuf::from("manifest.json"));
     let manifest = serde_json::json!({
         "platesyn_version": env!("CARGO_PKG_VERSION"),
-        "created_unix_seconds": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        "created_unix_seconds": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
         "options": option_list.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
         "inputs": inputs_json,
         "outputs": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),

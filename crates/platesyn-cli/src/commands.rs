@@ -47,7 +47,7 @@ pub fn read(files: &[PathBuf], out: Option<&Path>, format: Option<&str>) -> Resu
         .push_f64(TIDY_COLUMNS[6], rows.iter().map(|r| r.value))?
         .push_str(
             TIDY_COLUMNS[7],
-            rows.iter().map(|r| r.flag.map(|f| f.name())),
+            rows.iter().map(|r| r.flag.map(platesyn_plate::Flag::name)),
         )?;
     let mut guard = platesyn_report::OutputGuard::new();
     for f in &files {

@@ -174,7 +174,10 @@ fn tables(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        if name.ends_with(".csv") || name.ends_with(".parquet") || name == "report.html" {
+        let ext = p
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if matches!(ext.as_deref(), Some("csv" | "parquet")) || name == "report.html" {
             out.insert(name, std::fs::read(&p).unwrap());
         }
     }

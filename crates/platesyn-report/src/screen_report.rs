@@ -135,15 +135,12 @@ pub fn wells_table(r: &ScreenResults) -> Result<Table, ReportError> {
             rec[2] = well.to_string();
             rec[3] = well.row_label();
             rec[4] = well.col_number().to_string();
-            rec[18] = "true".to_owned();
-            rec[19] = "not_read".to_owned();
+            "true".clone_into(&mut rec[18]);
+            "not_read".clone_into(&mut rec[19]);
             recs.push(rec);
         }
     }
-    let mut t = records_table(&cols, &recs)?;
-    // `col` and `excluded` are typed explicitly so an all-empty table keeps its types
-    let _ = &mut t;
-    Ok(t)
+    records_table(&cols, &recs)
 }
 
 /// `plates` table: per-plate QC.
