@@ -461,7 +461,9 @@ fn no_other_vendor_sample_is_taken_for_gen5_or_softmax() {
                     name.as_str(),
                     "BioTek_Epoch2.xlsx" | "20240719_biotek_FDH.V9_0.02enzyme_kinetics.xlsx"
                 );
-            let softmax_txt = name == "Spectramax190_molecular_Devices.txt";
+            // the SoftMax Pro text export in mtphandler/ and the XML export in softermax/
+            let softmax_txt = name == "Spectramax190_molecular_Devices.txt"
+                || name == "crystal_violet_dilutions.xml";
             assert_eq!(
                 platesyn_plate::formats::gen5::detect(&input),
                 gen5_xlsx,

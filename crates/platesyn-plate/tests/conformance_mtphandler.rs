@@ -295,7 +295,7 @@ fn softmax_xml_crystal_violet() {
     spot(name, p, "595", "H12", 0.0576, t);
     tally(
         name,
-        "read (direct call; not yet in the dispatcher)",
+        "read (direct call; the dispatcher hands it over via softmax)",
         "1 plate, 1 read, 96 values, 4 spot values matched",
     );
 }

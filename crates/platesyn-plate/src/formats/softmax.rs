@@ -25,13 +25,14 @@ use crate::model::{Flag, Plate, Read, Value};
 use crate::text;
 use crate::well::{PlateFormat, WellId};
 
-/// Whether the content starts with `##BLOCKS=`.
+/// Whether the content is a `SoftMax` Pro export: text starting with `##BLOCKS=`, or the XML
+/// export (see [`super::softmax_xml`]).
 pub fn detect(input: &Input<'_>) -> bool {
     input.text.as_deref().is_some_and(|t| {
         t.trim_start_matches('\u{feff}')
             .trim_start()
             .starts_with("##BLOCKS=")
-    })
+    }) || super::softmax_xml::detect(input)
 }
 
 struct Line<'t> {
@@ -49,8 +50,11 @@ impl Line<'_> {
     }
 }
 
-/// Parse every `Plate:` block.
+/// Parse every `Plate:` block (or hand an XML export to [`super::softmax_xml::parse`]).
 pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
+    if super::softmax_xml::detect(input) {
+        return super::softmax_xml::parse(input);
+    }
     let file = input.source;
     let text = input.text()?;
     let lines: Vec<Line<'_>> = text::lines(text)
