@@ -5,8 +5,10 @@
 
 mod analyze;
 mod commands;
+mod fit_cmd;
 mod fsutil;
 mod simulate;
+mod synergy_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +67,40 @@ enum Command {
         /// Draw per-plate maps (SVG and PNG) into this folder.
         #[arg(long)]
         plot: Option<PathBuf>,
+    },
+    /// Fit dose-response curves: a CSV with columns dose,response (optional curve) to one row
+    /// per curve (curve,model,n,b,c,d,e,se_*,rss,rse,df,ed50,...,status).
+    Fit {
+        /// Input CSV.
+        data: PathBuf,
+        /// Model: ll4, ll3, ll5, w14, w24 (R drc's LL.4, LL.3, LL.5, W1.4, W2.4).
+        #[arg(long, default_value = "ll4")]
+        model: String,
+        /// Write here instead of stdout (CSV; Parquet when it ends in .parquet).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Score combination blocks from a long table (block,conc_a,conc_b,response; SynergyFinder
+    /// column names accepted): Bliss, HSA, Loewe, ZIP per cell, in percentage points of
+    /// inhibition, positive = synergy.
+    Synergy {
+        /// Input CSV.
+        data: PathBuf,
+        /// What the response column measures (required: never guessed).
+        #[arg(long, value_parser = ["viability", "inhibition"])]
+        response: String,
+        /// Its scale (required: never guessed).
+        #[arg(long, value_parser = ["percent", "fraction"])]
+        scale: String,
+        /// Loewe mode: sf (SynergyFinder-compatible, default) or exact.
+        #[arg(long, value_enum, default_value = "sf")]
+        loewe: LoeweArg,
+        /// One row per block and model (block,model,mean,msa,p_value,ci_lo,ci_hi) instead of per cell.
+        #[arg(long)]
+        summary: bool,
+        /// Write here instead of stdout (CSV; Parquet when it ends in .parquet).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Analyze a whole screen: layout + exports to tables, figures and report.html.
     Analyze {
@@ -143,6 +179,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             commands::read(&files, out.as_deref(), format.as_deref())
         }
         Command::Layout { layout, plot } => commands::layout(&layout, plot.as_deref()),
+        Command::Fit { data, model, out } => fit_cmd::fit(&data, &model, out.as_deref()),
+        Command::Synergy {
+            data,
+            response,
+            scale,
+            loewe,
+            summary,
+            out,
+        } => synergy_cmd::synergy(
+            &data,
+            &response,
+            &scale,
+            match loewe {
+                LoeweArg::Sf => "sf",
+                LoeweArg::Exact => "exact",
+            },
+            summary,
+            out.as_deref(),
+        ),
         Command::Analyze {
             layout,
             exports,
