@@ -35,7 +35,7 @@ ok=${loaded%/*}; total=${loaded#*/}
 [ "$total" -gt 0 ] || { echo "FAIL: the report has no figures"; exit 1; }
 [ "$ok" -eq "$total" ] || { echo "FAIL: only $ok of $total figures loaded"; exit 1; }
 
-for id in summary qc-warnings blocks fits sensitization options; do
+for id in summary qc-warnings blocks fits sensitization plates options; do
   grep -q "id=\"$id\"" "$work/dom.html" || { echo "FAIL: section #$id missing"; exit 1; }
 done
 echo "report.html: $ok/$total figures loaded; sections present"

@@ -147,6 +147,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     input_dirs.sort();
     input_dirs.dedup();
     let out = fsutil::prepare_out_dir(&args.out, &input_dirs, args.force)?;
+    fsutil::remove_stale_temps(&out)?;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs)

@@ -129,6 +129,30 @@ pub fn prepare_out_dir(out: &Path, input_dirs: &[PathBuf], force: bool) -> Resul
     Ok(abs_out)
 }
 
+/// Remove temporary files (`.NAME.tmp-PID-N`) that a killed run left in `dir` and
+/// `dir/figures`; they never carry a final name, so nothing else is touched.
+pub fn remove_stale_temps(dir: &Path) -> Result<usize> {
+    let mut removed = 0;
+    for d in [dir.to_path_buf(), dir.join("figures")] {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in rd.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.contains(".tmp-") && entry.path().is_file() {
+                std::fs::remove_file(entry.path()).with_context(|| {
+                    format!(
+                        "cannot remove stale temporary file {}",
+                        entry.path().display()
+                    )
+                })?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// An absolute, lexically normalized path (the path need not exist).
 pub fn absolute(p: &Path) -> Result<PathBuf> {
     let base = if p.is_absolute() {
