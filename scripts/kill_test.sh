@@ -12,7 +12,8 @@ plates=${1:-120}
 cargo build -q -p platesyn-cli
 bin=target/debug/platesyn
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pid=
+trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 "$bin" simulate --out "$work/sim" --plates "$plates" --seed 11 >/dev/null
 "$bin" analyze "$work/sim/screen.toml" --out "$work/ref" --quiet >/dev/null || [ $? -eq 1 ]
 
@@ -20,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 pid=$!
 # wait until it is writing figures, then kill it hard
 for _ in $(seq 1 400); do
-  n=$(find "$work/killed/figures" -type f 2>/dev/null | wc -l)
+  n=$( (find "$work/killed/figures" -type f 2>/dev/null || true) | wc -l)
   [ "$n" -ge 20 ] && break
   sleep 0.05
 done
