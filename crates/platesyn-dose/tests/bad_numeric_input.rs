@@ -14,19 +14,26 @@ fn fit(dose: &[f64], response: &[f64]) -> CurveFit {
 /// A `failed` status whose reason contains `want`.
 fn assert_failed(f: &CurveFit, want: &str) {
     match &f.status {
-        FitStatus::Failed(reason) => assert!(reason.contains(want), "reason `{reason}` lacks `{want}`"),
+        FitStatus::Failed(reason) => {
+            assert!(reason.contains(want), "reason `{reason}` lacks `{want}`")
+        }
         other => panic!("expected failed ({want}), got {other}"),
     }
 }
 
 /// Any NaN among the parameters or summaries must come with a non-`ok` status.
 fn assert_no_silent_nan(f: &CurveFit) {
-    let values = [f.b, f.c, f.d, f.e, f.f, f.rss, f.rse, f.r2, f.auc, f.emax_obs];
+    let values = [
+        f.b, f.c, f.d, f.e, f.f, f.rss, f.rse, f.r2, f.auc, f.emax_obs,
+    ];
     if values.iter().any(|v| v.is_nan()) {
         assert!(!f.status.is_ok(), "NaN in a fit with status ok: {f:?}");
     }
     if f.status.is_ok() {
-        assert!(values.iter().all(|v| v.is_finite()), "non-finite value in an ok fit: {f:?}");
+        assert!(
+            values.iter().all(|v| v.is_finite()),
+            "non-finite value in an ok fit: {f:?}"
+        );
     }
 }
 
@@ -63,7 +70,7 @@ fn nan_and_infinite_responses_fail_naming_the_row() {
 #[test]
 fn all_zero_doses_do_not_fit() {
     let f = fit(&[0.0; 8], &FALLING);
-    assert!(!f.status.is_ok(), "all-zero doses gave {}", f.status);
+    assert_failed(&f, "need at least 2 distinct positive doses, got 0");
     assert_no_silent_nan(&f);
 }
 
@@ -79,7 +86,7 @@ fn all_flat_responses_are_flat_not_nan() {
 #[test]
 fn empty_and_mismatched_inputs_fail() {
     let f = fit(&[], &[]);
-    assert!(matches!(f.status, FitStatus::Failed(_)), "empty: {}", f.status);
+    assert_failed(&f, "need at least 2 distinct positive doses, got 0");
     assert_no_silent_nan(&f);
     let f = fit(&DOSES, &FALLING[..5]);
     assert_failed(&f, "8 doses but 5 responses");
@@ -87,9 +94,14 @@ fn empty_and_mismatched_inputs_fail() {
 
 #[test]
 fn too_few_points_fail_without_panicking() {
-    for n in 1..=4 {
+    for (n, want) in [
+        (1, "need at least 2 distinct positive doses, got 0"),
+        (2, "need at least 2 distinct positive doses, got 1"),
+        (3, "3 observations for 4 parameters: no residual df"),
+        (4, "4 observations for 4 parameters: no residual df"),
+    ] {
         let f = fit(&DOSES[..n], &FALLING[..n]);
-        assert!(!f.status.is_ok(), "{n} points gave {}", f.status);
+        assert_failed(&f, want);
         assert_no_silent_nan(&f);
     }
 }
@@ -116,7 +128,11 @@ fn every_model_survives_flat_and_single_level_input() {
         assert_eq!(f.status, FitStatus::Flat, "{model:?} flat");
         assert_no_silent_nan(&f);
         let f = fit_curve(&[1.0; 8], &FALLING, &spec);
-        assert!(!f.status.is_ok(), "{model:?} single dose level gave {}", f.status);
+        assert!(
+            !f.status.is_ok(),
+            "{model:?} single dose level gave {}",
+            f.status
+        );
         assert_no_silent_nan(&f);
     }
 }

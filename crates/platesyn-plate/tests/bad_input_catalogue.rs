@@ -29,7 +29,13 @@ fn grid96(value: impl Fn(usize, usize) -> String) -> String {
 
 /// The grid with `token` in well B2 and 0.5 elsewhere.
 fn grid_b2(token: &str) -> String {
-    grid96(|r, c| if (r, c) == (1, 1) { token.into() } else { "0.5".into() })
+    grid96(|r, c| {
+        if (r, c) == (1, 1) {
+            token.into()
+        } else {
+            "0.5".into()
+        }
+    })
 }
 
 fn ok(source: &str, bytes: &[u8]) -> PlateFile {
@@ -181,7 +187,12 @@ fn long_table_without_rows_or_values() {
     );
     // Wells listed with empty values: read, every value absent (never a silent zero).
     let f = ok("long_empty.csv", b"well,value\nA1,\nA2,\n");
-    assert!(f.plates[0].reads[0].values.iter().all(|v| v.is_none_or(|v| v.number().is_none())));
+    assert!(
+        f.plates[0].reads[0]
+            .values
+            .iter()
+            .all(|v| v.is_none_or(|v| v.number().is_none()))
+    );
 }
 
 #[test]
@@ -200,10 +211,15 @@ fn same_grid_twice_keeps_both_reads() {
 
 #[test]
 fn layout_of_another_plate_size_does_not_bind() {
-    let lay = Layout::from_toml_str("l.toml", "[meta]\nwells = 384\n[well.P24]\nrole = 'blank'\n")
-        .unwrap();
+    let lay = Layout::from_toml_str(
+        "l.toml",
+        "[meta]\nwells = 384\n[well.P24]\nrole = 'blank'\n",
+    )
+    .unwrap();
     let f = ok("g.csv", grid96(|_, _| "1".into()).as_bytes());
-    let e = bind(&lay.plates[0], &f.plates[0], None).map(|_| ()).unwrap_err();
+    let e = bind(&lay.plates[0], &f.plates[0], None)
+        .map(|_| ())
+        .unwrap_err();
     assert_eq!(
         e.to_string(),
         "layout plate `1` is a 384-well (16x24) plate but export plate `1` is a 96-well (8x12) \
@@ -233,7 +249,11 @@ fn truncated_real_exports_fail_cleanly() {
             let path = file.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            for cut in [bytes.len() / 2, bytes.len() / 10, bytes.len().saturating_sub(1)] {
+            for cut in [
+                bytes.len() / 2,
+                bytes.len() / 10,
+                bytes.len().saturating_sub(1),
+            ] {
                 seen += 1;
                 if let Err(e) = read_bytes(&name, &bytes[..cut], None) {
                     let msg = e.to_string();

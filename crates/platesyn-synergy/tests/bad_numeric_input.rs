@@ -115,7 +115,13 @@ fn missing_zero_dose_and_too_few_doses_are_errors() {
 fn empty_block_is_an_error() {
     assert_eq!(err(&[]), "block blk: no records");
     assert!(matches!(
-        DoseMatrix::from_grid("g", ResponseScale::PERCENT_VIABILITY, &DOSES, &DOSES, &[1.0]),
+        DoseMatrix::from_grid(
+            "g",
+            ResponseScale::PERCENT_VIABILITY,
+            &DOSES,
+            &DOSES,
+            &[1.0]
+        ),
         Err(SynergyError::Empty { .. })
     ));
 }
@@ -140,7 +146,13 @@ fn nan_and_infinite_responses_become_missing_cells() {
 #[test]
 fn non_finite_monotherapy_marks_dependent_cells() {
     // Drug A's monotherapy at dose index 2 is unusable: Bliss/HSA at row 2 need it.
-    let pts = points(|i, j| if (i, j) == (2, 0) { f64::NAN } else { effect(i, j) });
+    let pts = points(|i, j| {
+        if (i, j) == (2, 0) {
+            f64::NAN
+        } else {
+            effect(i, j)
+        }
+    });
     let s = score_block(&block(&pts), ScoreOptions::default());
     for j in 1..DOSES.len() {
         assert!(
@@ -166,7 +178,10 @@ fn all_flat_responses_score_without_nan() {
             let bliss = s.scores(Model::Bliss).combination_values();
             assert_eq!((hsa.len(), bliss.len()), (9, 9), "flat {level}");
             for v in hsa {
-                assert!(v.abs() < tol::BLISS_INDEPENDENT_ZERO, "hsa flat {level}: {v}");
+                assert!(
+                    v.abs() < tol::BLISS_INDEPENDENT_ZERO,
+                    "hsa flat {level}: {v}"
+                );
             }
             for v in bliss {
                 let want = 100.0 * (p * p - p);
