@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use platesyn_plate::{Layout, LAYOUT_KEYS, SourceFormat, TIDY_COLUMNS, read_path, tidy_rows};
+use platesyn_plate::layout::LAYOUT_KEYS;
+use platesyn_plate::{Layout, PlateLayout, SourceFormat, TIDY_COLUMNS, read_path, tidy_rows};
 
 use crate::fsutil;
 
@@ -16,7 +17,10 @@ pub fn read(files: &[PathBuf], out: Option<&Path>, format: Option<&str>) -> Resu
         .map(|f| {
             SourceFormat::from_name(f).with_context(|| {
                 let names: Vec<&str> = SourceFormat::ALL.iter().map(|f| f.name()).collect();
-                format!("unknown --format {f:?}; expected one of {}", names.join(", "))
+                format!(
+                    "unknown --format {f:?}; expected one of {}",
+                    names.join(", ")
+                )
             })
         })
         .transpose()?;
@@ -41,7 +45,10 @@ pub fn read(files: &[PathBuf], out: Option<&Path>, format: Option<&str>) -> Resu
         .push_i64(TIDY_COLUMNS[4], rows.iter().map(|r| Some(i64::from(r.col))))?
         .push_str(TIDY_COLUMNS[5], rows.iter().map(|r| Some(r.read.clone())))?
         .push_f64(TIDY_COLUMNS[6], rows.iter().map(|r| r.value))?
-        .push_str(TIDY_COLUMNS[7], rows.iter().map(|r| r.flag.map(|f| f.name())))?;
+        .push_str(
+            TIDY_COLUMNS[7],
+            rows.iter().map(|r| r.flag.map(platesyn_plate::Flag::name)),
+        )?;
     let mut guard = platesyn_report::OutputGuard::new();
     for f in &files {
         guard.protect(f);
@@ -63,13 +70,23 @@ pub fn write_table(
     match out {
         None => {
             let csv = table.to_csv_string().context("cannot format the table")?;
-            std::io::stdout().write_all(csv.as_bytes()).context("cannot write to stdout")?;
+            std::io::stdout()
+                .write_all(csv.as_bytes())
+                .context("cannot write to stdout")?;
         }
-        Some(path) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) => {
-            table.write_parquet(path, guard).with_context(|| format!("cannot write {}", path.display()))?;
+        Some(path)
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("parquet")) =>
+        {
+            table
+                .write_parquet(path, guard)
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
         Some(path) => {
-            table.write_csv(path, guard).with_context(|| format!("cannot write {}", path.display()))?;
+            table
+                .write_csv(path, guard)
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
     }
     Ok(())
@@ -85,16 +102,33 @@ pub fn layout(path: &Path, plot: Option<&Path>) -> Result<ExitCode> {
             extra_keys.extend(info.extra.keys().cloned());
         }
     }
-    let mut header: Vec<String> = ["plate", "well", "row", "col"].iter().map(|s| (*s).to_owned()).collect();
+    let mut header: Vec<String> = ["plate", "well", "row", "col"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     header.extend(LAYOUT_KEYS.iter().map(|s| (*s).to_owned()));
-    header.extend(extra_keys.iter().filter(|k| !LAYOUT_KEYS.contains(&k.as_str())).cloned());
+    header.extend(
+        extra_keys
+            .iter()
+            .filter(|k| !LAYOUT_KEYS.contains(&k.as_str()))
+            .cloned(),
+    );
     let mut w = csv::Writer::from_writer(std::io::stdout());
     w.write_record(&header)?;
     for plate in &layout.plates {
         for (well, info) in &plate.wells {
             let fields = info.fields();
-            let mut rec = vec![plate.name.clone(), well.to_string(), well.row_label(), well.col_number().to_string()];
-            rec.extend(header[4..].iter().map(|k| fields.get(k).cloned().unwrap_or_default()));
+            let mut rec = vec![
+                plate.name.clone(),
+                well.to_string(),
+                well.row_label(),
+                well.col_number().to_string(),
+            ];
+            rec.extend(
+                header[4..]
+                    .iter()
+                    .map(|k| fields.get(k).cloned().unwrap_or_default()),
+            );
             w.write_record(&rec)?;
         }
     }
@@ -102,11 +136,48 @@ pub fn layout(path: &Path, plot: Option<&Path>) -> Result<ExitCode> {
     if let Some(dir) = plot {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         for plate in &layout.plates {
-            let written = crate::figures::layout_map(plate, dir)?;
+            let written = layout_maps(plate, dir)?;
             for p in written {
                 eprintln!("wrote {}", p.display());
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Plate maps of a layout plate: log10 concentration of drug A and of drug B (wells without
+/// the drug grey; control wells crossed), as SVG and PNG.
+fn layout_maps(plate: &PlateLayout, dir: &Path) -> Result<Vec<PathBuf>> {
+    use platesyn_report::figures::{Figure as _, PlateMap};
+    use platesyn_report::screen_report::slug;
+    let guard = platesyn_report::OutputGuard::new();
+    let fmt = plate.format;
+    let mut written = Vec::new();
+    for (key, label) in [("a", "drug A"), ("b", "drug B")] {
+        let mut values = vec![None; fmt.well_count()];
+        let mut controls = Vec::new();
+        for (well, info) in &plate.wells {
+            let Some(i) = fmt.index(*well) else { continue };
+            let conc = if key == "a" { info.conc_a } else { info.conc_b };
+            values[i] = conc.filter(|c| *c > 0.0).map(f64::log10);
+            if info.effective_role() != platesyn_plate::Role::Sample {
+                controls.push((usize::from(well.row), usize::from(well.col)));
+            }
+        }
+        let mut map = PlateMap::new(
+            format!("{}: {label} concentration (controls crossed)", plate.name),
+            format!("log10 {label} concentration"),
+            usize::from(fmt.rows),
+            usize::from(fmt.cols),
+            values,
+        );
+        map.excluded = controls;
+        let stem = dir.join(format!("layout_{}_{}", slug(&plate.name), key));
+        let svg = stem.with_extension("svg");
+        let png = stem.with_extension("png");
+        guard.write_atomic(&svg, map.to_svg()?.as_bytes())?;
+        guard.write_atomic(&png, &map.to_png()?)?;
+        written.extend([svg, png]);
+    }
+    Ok(written)
 }

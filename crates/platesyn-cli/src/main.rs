@@ -3,13 +3,15 @@
 //! Exit codes: 0 success, 1 a file could not be read or something was itemized as an error,
 //! 2 usage error.
 
+mod analyze;
+mod commands;
 mod fsutil;
 mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Plate-reader exports to viability, dose-response fits and drug-synergy reports.
 #[derive(Debug, Parser)]
@@ -19,8 +21,97 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LoeweArg {
+    /// SynergyFinder-compatible (LL.4 fits, 100-step grid of candidate effects).
+    Sf,
+    /// Exact root of a/A(y) + b/B(y) = 1.
+    Exact,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BaselineArg {
+    None,
+    Part,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FigureArg {
+    Png,
+    Svg,
+    Both,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Read plate-reader exports (files, folders or globs) into one tidy table:
+    /// file,plate,well,row,col,read,value,flag.
+    Read {
+        /// Export files, folders or globs.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write here instead of stdout (CSV; Parquet when it ends in .parquet).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Read every file as this format instead of detecting it (gen5, softmax, bmg-mars, ...).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Print a resolved plate layout as a tidy CSV; --plot DIR draws plate maps.
+    Layout {
+        /// Layout TOML (wellmap syntax) or plater-style CSV.
+        layout: PathBuf,
+        /// Draw per-plate maps (SVG and PNG) into this folder.
+        #[arg(long)]
+        plot: Option<PathBuf>,
+    },
+    /// Analyze a whole screen: layout + exports to tables, figures and report.html.
+    Analyze {
+        /// Layout TOML.
+        layout: PathBuf,
+        /// Export files, folders or globs (default: the layout's [meta] paths).
+        exports: Vec<PathBuf>,
+        /// Output folder (refused when inside an input folder, or non-empty without --force).
+        #[arg(long)]
+        out: PathBuf,
+        /// Synergy models, comma-separated.
+        #[arg(long, default_value = "bliss,hsa,loewe,zip")]
+        models: String,
+        /// Loewe mode.
+        #[arg(long, value_enum, default_value = "sf")]
+        loewe: LoeweArg,
+        /// Exclude robust replicate outliers (median/MAD rule) instead of only listing them.
+        #[arg(long)]
+        exclude_outliers: bool,
+        /// Baseline correction (SynergyFinder's definition).
+        #[arg(long, value_enum, default_value = "none")]
+        baseline: BaselineArg,
+        /// Bootstrap iterations for per-cell and block CIs (0 = none).
+        #[arg(long, default_value_t = 0)]
+        bootstrap: usize,
+        /// Bootstrap seed.
+        #[arg(long, default_value_t = 123)]
+        seed: u64,
+        /// Figure format.
+        #[arg(long, value_enum, default_value = "png")]
+        format: FigureArg,
+        /// Write no figures.
+        #[arg(long)]
+        no_figures: bool,
+        /// Worker threads (0 = all cores).
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+        /// No progress bar or summary line.
+        #[arg(long)]
+        quiet: bool,
+        /// Write into a non-empty output folder.
+        #[arg(long)]
+        force: bool,
+        /// Read to analyze (wavelength or label) when exports hold several.
+        #[arg(long)]
+        read: Option<String>,
+    },
     /// Write a synthetic combination screen (layout, reader exports, truth.csv) into DIR.
     Simulate {
         /// Output folder (created if missing).
@@ -48,6 +139,65 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Read { files, out, format } => {
+            commands::read(&files, out.as_deref(), format.as_deref())
+        }
+        Command::Layout { layout, plot } => commands::layout(&layout, plot.as_deref()),
+        Command::Analyze {
+            layout,
+            exports,
+            out,
+            models,
+            loewe,
+            exclude_outliers,
+            baseline,
+            bootstrap,
+            seed,
+            format,
+            no_figures,
+            jobs,
+            quiet,
+            force,
+            read,
+        } => {
+            let args = analyze::AnalyzeArgs {
+                layout,
+                exports,
+                out,
+                models: analyze::parse_models(&models)?,
+                loewe: match loewe {
+                    LoeweArg::Sf => platesyn_synergy::LoeweMode::SynergyFinder,
+                    LoeweArg::Exact => platesyn_synergy::LoeweMode::Exact,
+                },
+                exclude_outliers,
+                baseline: match baseline {
+                    BaselineArg::None => platesyn_synergy::BaselineCorrection::None,
+                    BaselineArg::Part => platesyn_synergy::BaselineCorrection::Part,
+                    BaselineArg::All => platesyn_synergy::BaselineCorrection::All,
+                },
+                bootstrap,
+                seed,
+                figures: (!no_figures).then_some(match format {
+                    FigureArg::Png => platesyn_report::screen_report::FigureFormats {
+                        png: true,
+                        svg: false,
+                    },
+                    FigureArg::Svg => platesyn_report::screen_report::FigureFormats {
+                        png: false,
+                        svg: true,
+                    },
+                    FigureArg::Both => platesyn_report::screen_report::FigureFormats {
+                        png: true,
+                        svg: true,
+                    },
+                }),
+                jobs,
+                quiet,
+                force,
+                read,
+            };
+            analyze::run(&args)
+        }
         Command::Simulate { out, plates, seed } => {
             let s = simulate::simulate(&out, plates, seed)?;
             println!(

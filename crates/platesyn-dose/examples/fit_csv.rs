@@ -64,6 +64,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sorted[sorted.len() * 95 / 100]
     );
     println!("platesyn statuses: {status:?}");
+    let mut its: Vec<usize> = fits.iter().map(|f| f.iterations).collect();
+    its.sort_unstable();
+    println!(
+        "LM iterations of the winning start: median {}, p95 {}, max {}",
+        its[its.len() / 2],
+        its[its.len() * 95 / 100],
+        its[its.len() - 1]
+    );
     if let Some(out) = args.get(2) {
         let mut w = csv::Writer::from_path(out)?;
         w.write_record(FIT_COLUMNS)?;

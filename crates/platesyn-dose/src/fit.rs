@@ -339,7 +339,7 @@ fn levels(dose: &[f64], y: &[f64]) -> Levels {
     out
 }
 
-fn failed(spec: &FitSpec, options: &FitOptions, n: usize, reason: impl Into<String>) -> CurveFit {
+fn failed(spec: &FitSpec, options: FitOptions, n: usize, reason: impl Into<String>) -> CurveFit {
     CurveFit {
         model: spec.model,
         b: f64::NAN,
@@ -484,7 +484,7 @@ fn grid_start(
         les.push(lmax + step);
     }
     let bs: Vec<f64> = if free[B] {
-        [0.7, 1.5, 3.0, 6.0]
+        [0.8, 2.0, 5.0]
             .iter()
             .map(|m| m * sign / step.max(0.3))
             .collect()
@@ -573,7 +573,7 @@ pub fn fit_curve_with(
     if response.len() != n {
         return failed(
             spec,
-            options,
+            *options,
             n,
             format!("{} doses but {} responses", n, response.len()),
         );
@@ -581,7 +581,7 @@ pub fn fit_curve_with(
     if let Some(i) = dose.iter().position(|x| !x.is_finite() || *x < 0.0) {
         return failed(
             spec,
-            options,
+            *options,
             n,
             format!(
                 "dose {} at row {} is not a finite dose >= 0",
@@ -593,7 +593,7 @@ pub fn fit_curve_with(
     if let Some(i) = response.iter().position(|x| !x.is_finite()) {
         return failed(
             spec,
-            options,
+            *options,
             n,
             format!("response at row {} is not finite", i + 1),
         );
@@ -621,7 +621,7 @@ pub fn fit_curve_with(
             if !v.is_finite() {
                 return failed(
                     spec,
-                    options,
+                    *options,
                     n,
                     format!(
                         "fixed {} is not finite (e must be > 0)",
@@ -639,7 +639,7 @@ pub fn fit_curve_with(
     if npos < 2 {
         return failed(
             spec,
-            options,
+            *options,
             n,
             format!("need at least 2 distinct positive doses, got {npos}"),
         );
@@ -647,7 +647,7 @@ pub fn fit_curve_with(
     if n <= p {
         return failed(
             spec,
-            options,
+            *options,
             n,
             format!("{n} observations for {p} parameters: no residual df"),
         );
@@ -673,7 +673,7 @@ pub fn fit_curve_with(
         .max(1e-300);
     if tss <= (1e-13 * scale).powi(2) * n as f64 {
         // Constant response: the flat model is exact.
-        let mut out = failed(spec, options, n, "");
+        let mut out = failed(spec, *options, n, "");
         out.free = free;
         out.b = 0.0;
         out.c = mean_y;
@@ -692,30 +692,57 @@ pub fn fit_curve_with(
         return out;
     }
 
-    let opts = LmOptions::default();
+    // Dose fits: steps below 1e-9 of the scaled parameter norm are far inside every
+    // reported precision (drc itself stops at relTol 1e-7 on the RSS).
+    // 100 iterations: well-posed curves converge in ~10; the rest are steps whose slope
+    // runs off to infinity (flagged unstable/censored anyway).
+    let opts = LmOptions {
+        xtol: 1e-9,
+        ftol: 1e-12,
+        max_iter: 100,
+        ..LmOptions::default()
+    };
     let s0 = self_start(kind, &lv, &template, free);
-    let mut best = levenberg_marquardt(&prob, &prob.free_of(&s0), &opts);
     let sign = if s0[B] >= 0.0 { 1.0 } else { -1.0 };
-    for sgn in [sign, -sign] {
-        if let Some((g0, grss)) = grid_start(kind, &lv, &template, free, sgn, sumsq_y) {
-            if !(grss - within < best.rss * (1.0 - 1e-6)) && sgn == sign && best.stop.converged() {
-                continue;
-            }
-            if sgn != sign && !(grss - within < best.rss) {
-                continue;
-            }
-            let r = levenberg_marquardt(&prob, &prob.free_of(&g0), &opts);
+    // Two starts: drc's self-starter and the best point of the profiled grid with the same
+    // slope sign. LM runs from the lower-RSS start first, then from the other one only when
+    // that start is already below the first optimum (another basin) or the first run failed.
+    let p_self = prob.free_of(&s0);
+    let rss_self = crate::lsq::rss_at(&prob, &p_self);
+    let grid = grid_start(kind, &lv, &template, free, sign, sumsq_y)
+        .map(|(g, r)| (prob.free_of(&g), r - within));
+    let (first, second) = match grid {
+        Some((pg, rg)) if rg < rss_self => ((pg, rg), Some((p_self, rss_self))),
+        Some(g) => ((p_self, rss_self), Some(g)),
+        None => ((p_self, rss_self), None),
+    };
+    let mut best = levenberg_marquardt(&prob, &first.0, &opts);
+    if let Some((p2, r2)) = second {
+        if r2 < best.rss * (1.0 - 1e-6) || !best.stop.converged() {
+            let r = levenberg_marquardt(&prob, &p2, &opts);
             if r.rss < best.rss {
                 best = r;
             }
         }
     }
+    // Opposite slope sign only when the fit explains little (R^2 < 0.5): a clear curve
+    // fixes the direction of the effect.
+    if free[B] && !(1.0 - (best.rss + within) / tss >= 0.5) {
+        if let Some((g0, grss)) = grid_start(kind, &lv, &template, free, -sign, sumsq_y) {
+            if grss - within < best.rss {
+                let r = levenberg_marquardt(&prob, &prob.free_of(&g0), &opts);
+                if r.rss < best.rss {
+                    best = r;
+                }
+            }
+        }
+    }
     if !best.rss.is_finite() {
-        return failed(spec, options, n, "no start gave finite residuals");
+        return failed(spec, *options, n, "no start gave finite residuals");
     }
     let th = prob.full(&best.params);
     if th.iter().any(|v| !v.is_finite()) {
-        return failed(spec, options, n, "non-finite parameters");
+        return failed(spec, *options, n, "non-finite parameters");
     }
     let rss = best.rss + within;
     let s2 = rss / df as f64;

@@ -157,8 +157,11 @@ pub enum NormalizeError {
     BadBlank(f64),
 }
 
-/// Median of a non-empty slice (copies).
+/// Median of a slice (copies); NaN when empty.
 pub fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     let m = s.len() / 2;

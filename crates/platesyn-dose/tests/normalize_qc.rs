@@ -40,6 +40,7 @@ fn build(spec: &[(&str, Role, Option<f64>, Option<Value>)]) -> (Plate, PlateLayo
     let layout = PlateLayout {
         name: "P1".into(),
         format: fmt,
+        format_explicit: true,
         wells,
         paths: Vec::new(),
     };

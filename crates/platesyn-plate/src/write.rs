@@ -103,7 +103,7 @@ pub fn gen5_text(plate: &Plate) -> String {
                 s.push_str(&cell(plate, read, WellId::new(r, c), gen5_token));
             }
             let label = read_label(read);
-            let _ = write!(s, "\t{label}:{label}{nl}");
+            let _ = write!(s, "\tabs{label}:{label}{nl}");
         }
     }
     s.push_str(nl);

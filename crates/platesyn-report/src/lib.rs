@@ -14,6 +14,7 @@ pub mod fmt;
 pub mod html;
 pub mod output;
 pub mod screen;
+pub mod screen_report;
 pub mod table;
 
 pub use error::ReportError;

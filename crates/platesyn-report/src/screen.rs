@@ -88,6 +88,8 @@ pub struct PlateResult {
     pub file: String,
     /// Layout plate name.
     pub plate: String,
+    /// Geometry of the export plate.
+    pub format: platesyn_plate::PlateFormat,
     /// Normalized wells.
     pub norm: NormalizedPlate,
     /// QC.
@@ -233,7 +235,10 @@ fn pick_read<'a>(plate: &'a Plate, want: Option<&str>) -> Result<&'a platesyn_pl
             let names: Vec<String> = plate.reads.iter().map(platesyn_plate::Read::name).collect();
             format!("no read {name:?} (reads: {})", names.join(", "))
         }),
-        None => plate.reads.first().ok_or_else(|| "the plate has no read".to_owned()),
+        None => plate
+            .reads
+            .first()
+            .ok_or_else(|| "the plate has no read".to_owned()),
     }
 }
 
@@ -253,10 +258,18 @@ fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult,
             ),
         ));
     }
-    if let Some(w) = input.layout.wells.keys().find(|w| !input.plate.format.contains(**w)) {
+    if let Some(w) = input
+        .layout
+        .wells
+        .keys()
+        .find(|w| !input.plate.format.contains(**w))
+    {
         return Err(issue(
             "layout",
-            format!("layout well {w} lies outside the export's {} plate", input.plate.format),
+            format!(
+                "layout well {w} lies outside the export's {} plate",
+                input.plate.format
+            ),
         ));
     }
     let read = pick_read(&input.plate, opts.read.as_deref()).map_err(|m| issue("read", m))?;
@@ -266,6 +279,7 @@ fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult,
     Ok(PlateResult {
         file: input.file.clone(),
         plate: input.layout.name.clone(),
+        format: input.plate.format,
         norm,
         qc,
     })
@@ -350,11 +364,20 @@ pub fn analyze(inputs: &[PlateInput], opts: &ScreenOptions) -> ScreenResults {
         let a = o.drug_a.filter(|_| o.conc_a > 0.0);
         let b = o.drug_b.filter(|_| o.conc_b > 0.0);
         match (a, b) {
-            (Some(da), None) => single.entry((o.cell_line.into(), da.into())).or_default().add(o, o.conc_a),
-            (None, Some(db)) => single.entry((o.cell_line.into(), db.into())).or_default().add(o, o.conc_b),
+            (Some(da), None) => single
+                .entry((o.cell_line.into(), da.into()))
+                .or_default()
+                .add(o, o.conc_a),
+            (None, Some(db)) => single
+                .entry((o.cell_line.into(), db.into()))
+                .or_default()
+                .add(o, o.conc_b),
             (None, None) => {
                 for d in [o.drug_a, o.drug_b].into_iter().flatten() {
-                    single.entry((o.cell_line.into(), d.into())).or_default().add(o, 0.0);
+                    single
+                        .entry((o.cell_line.into(), d.into()))
+                        .or_default()
+                        .add(o, 0.0);
                 }
             }
             (Some(_), Some(_)) => {}
@@ -363,7 +386,11 @@ pub fn analyze(inputs: &[PlateInput], opts: &ScreenOptions) -> ScreenResults {
             let key = (o.cell_line.to_owned(), da.to_owned(), db.to_owned());
             let entry = blocks.entry(key).or_default();
             entry.0.add(o, 0.0);
-            entry.1.push(Point { conc_a: o.conc_a, conc_b: o.conc_b, response: o.viability });
+            entry.1.push(Point {
+                conc_a: o.conc_a,
+                conc_b: o.conc_b,
+                response: o.viability,
+            });
             if o.conc_b > 0.0 {
                 fixed
                     .entry((o.cell_line.into(), da.into(), db.into(), o.conc_b.to_bits()))
@@ -415,12 +442,19 @@ pub fn analyze(inputs: &[PlateInput], opts: &ScreenOptions) -> ScreenResults {
         .map(|((cell_line, drug_a, drug_b), (pool, points))| {
             let id = format!("{cell_line}/{drug_a}+{drug_b}");
             let mut m = DoseMatrix::new(id.clone(), ResponseScale::PERCENT_VIABILITY, &points)
-                .map_err(|e| Issue { subject: id.clone(), kind: "synergy".into(), message: e.to_string() })?;
+                .map_err(|e| Issue {
+                    subject: id.clone(),
+                    kind: "synergy".into(),
+                    message: e.to_string(),
+                })?;
             m.drug_a = Some(drug_a.clone());
             m.drug_b = Some(drug_b.clone());
             m.conc_unit = Some(pool.unit.clone()).filter(|u| !u.is_empty());
             let scored = score_block(&m, opts.score);
-            let boot = opts.bootstrap.as_ref().map(|b| bootstrap(&m, opts.score, b));
+            let boot = opts
+                .bootstrap
+                .as_ref()
+                .map(|b| bootstrap(&m, opts.score, b));
             Ok(BlockResult {
                 id,
                 cell_line,
@@ -463,13 +497,23 @@ fn sensitization(r: &ScreenResults) -> Vec<Sensitization> {
         let top_a = b.scored.doses_a.last().copied().unwrap_or(0.0);
         let mut shifts = Vec::new();
         for (i, c) in r.combo_curves.iter().enumerate() {
-            let Some((partner, dose)) = &c.partner else { continue };
+            let Some((partner, dose)) = &c.partner else {
+                continue;
+            };
             if c.cell_line != b.cell_line || c.drug != b.drug_a || *partner != b.drug_b {
                 continue;
             }
-            let fold = alone.and_then(|a| ic50_fold_shift(&r.curves[a].fit, &c.fit, FOLD_CI_LEVEL).ok());
-            let meets_rule = c.fit.status.is_ok() && c.fit.e.is_finite() && c.fit.e * SENSITIZATION_MIN_FOLD <= top_a;
-            shifts.push(ShiftAtDose { conc_b: *dose, curve: i, fold, meets_rule });
+            let fold =
+                alone.and_then(|a| ic50_fold_shift(&r.curves[a].fit, &c.fit, FOLD_CI_LEVEL).ok());
+            let meets_rule = c.fit.status.is_ok()
+                && c.fit.e.is_finite()
+                && c.fit.e * SENSITIZATION_MIN_FOLD <= top_a;
+            shifts.push(ShiftAtDose {
+                conc_b: *dose,
+                curve: i,
+                fold,
+                meets_rule,
+            });
         }
         let sensitized = resistant && shifts.iter().any(|s| s.meets_rule);
         out.push(Sensitization {

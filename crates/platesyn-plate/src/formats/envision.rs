@@ -279,17 +279,7 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         let (values, extent, next) = if header_columns(&cells(line, delim)).is_some() {
             let g = rowgrid::read_grid(file, &lines, i, delim)?;
             let mut vals = Vec::new();
-            for r in &g.rows {
-                for (k, &col) in g.cols.iter().enumerate() {
-                    let well = WellId::new(r.row, col);
-                    if let Some(tok) = r.cells.get(k + 1)
-                        && let Some(v) =
-                            rowgrid::cell_value(file, r.line, well, tok, decimal_comma)?
-                    {
-                        vals.push((well, v));
-                    }
-                }
-            }
+            rowgrid::for_each_cell(file, &g, decimal_comma, |well, v| vals.push((well, v)))?;
             (vals, g.extent(), g.next)
         } else {
             bare_grid(file, &lines, i, end, delim, decimal_comma, plate_type)?

@@ -500,6 +500,19 @@ fn parse_report(
                 continue;
             };
             let label = l.field(ncols + 1);
+            if label.is_empty() && l.fields.len() < ncols + 2 {
+                // every Gen5 grid row ends with its read label: a short row without one is a
+                // cut-off file, never a partial plate
+                return Err(PlateError::parse(
+                    file,
+                    Some(l.no),
+                    format!(
+                        "grid row {} stops after {} of {ncols} values without its read label (`<read>:<nm>`); the file looks truncated",
+                        crate::well::row_label(r),
+                        l.fields.len().saturating_sub(1)
+                    ),
+                ));
+            }
             let is_layout = LAYOUT_LABELS.contains(&label);
             grid_seen |= !is_layout;
             if !labels.contains_key(label) {

@@ -22,7 +22,10 @@ pub(crate) fn cells(line: &str, delim: u8) -> Vec<Cow<'_, str>> {
             .map(Cow::Owned)
             .collect()
     } else {
-        split_plain(line, delim).map(Cow::Borrowed).collect()
+        let n = line.bytes().filter(|&b| b == delim).count() + 1;
+        let mut v = Vec::with_capacity(n);
+        v.extend(split_plain(line, delim).map(Cow::Borrowed));
+        v
     }
 }
 
@@ -145,8 +148,33 @@ pub(crate) struct GridRow<'a> {
     pub row: u16,
     /// 1-based line number in the file.
     pub line: usize,
-    /// All fields of the line, the row label first.
-    pub cells: Vec<Cow<'a, str>>,
+    /// The whole line, the row label first; split on demand.
+    pub text: &'a str,
+}
+
+impl GridRow<'_> {
+    /// Call `f(k, token)` for each value field (`k` = 0 for the field after the row label),
+    /// splitting without allocating unless the line has quotes.
+    pub fn for_each_value<E>(
+        &self,
+        delim: u8,
+        mut f: impl FnMut(usize, &str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.text.as_bytes().contains(&b'"') {
+            for (k, c) in text::split_fields(self.text, delim)
+                .iter()
+                .skip(1)
+                .enumerate()
+            {
+                f(k, c)?;
+            }
+        } else {
+            for (k, c) in split_plain(self.text, delim).skip(1).enumerate() {
+                f(k, c)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A grid block: its columns and rows.
@@ -158,6 +186,8 @@ pub(crate) struct Grid<'a> {
     pub rows: Vec<GridRow<'a>>,
     /// Index (0-based) of the first line after the block.
     pub next: usize,
+    /// The field delimiter.
+    pub delim: u8,
 }
 
 impl Grid<'_> {
@@ -191,8 +221,8 @@ pub(crate) fn read_grid<'a>(
     let mut rows = Vec::new();
     let mut i = header + 1;
     while i < lines.len() && !is_blank(lines[i], delim) {
-        let fields = cells(lines[i], delim);
-        let label = fields.first().map_or("", |f| f.trim());
+        let first = split_plain(lines[i], delim).next().unwrap_or("");
+        let label = first.trim().trim_matches('"');
         let Some(row) = vendor_row(label) else {
             return Err(PlateError::parse(
                 file,
@@ -212,7 +242,7 @@ pub(crate) fn read_grid<'a>(
         rows.push(GridRow {
             row,
             line: i + 1,
-            cells: fields,
+            text: lines[i],
         });
         i += 1;
     }
@@ -220,6 +250,7 @@ pub(crate) fn read_grid<'a>(
         cols,
         rows,
         next: i,
+        delim,
     })
 }
 
@@ -250,12 +281,12 @@ pub(crate) fn cell_value(
     token: &str,
     decimal_comma: bool,
 ) -> Result<Option<Value>, PlateError> {
+    if let Some(x) = fast_decimal(token.trim_ascii()) {
+        return Ok(Some(Value::Number(x)));
+    }
     let t = token.trim();
     if t.is_empty() {
         return Ok(None);
-    }
-    if let Some(x) = fast_decimal(t) {
-        return Ok(Some(Value::Number(x)));
     }
     text::parse_value(t, decimal_comma)
         .map(Some)
@@ -269,7 +300,45 @@ pub(crate) fn cell_value(
         })
 }
 
-/// Fill a [`Read`] on `format` from `grid`. Cells beyond the header's columns must be blank.
+/// Every covered well of `grid` with its value, in file order (blank cells are skipped).
+/// Cells beyond the header's columns must be blank.
+pub(crate) fn for_each_cell(
+    file: &str,
+    grid: &Grid<'_>,
+    decimal_comma: bool,
+    mut f: impl FnMut(WellId, Value),
+) -> Result<(), PlateError> {
+    let ncols = grid.cols.len();
+    for r in &grid.rows {
+        r.for_each_value(grid.delim, |k, token| {
+            if k < ncols {
+                let well = WellId::new(r.row, grid.cols[k]);
+                if let Some(x) = fast_decimal(token.trim_ascii()) {
+                    f(well, Value::Number(x));
+                } else if let Some(v) = cell_value(file, r.line, well, token, decimal_comma)? {
+                    f(well, v);
+                }
+                Ok(())
+            } else if token.trim().is_empty() {
+                Ok(())
+            } else {
+                Err(PlateError::parse(
+                    file,
+                    Some(r.line),
+                    format!(
+                        "row {} has a value `{}` beyond the {ncols} columns of the grid header",
+                        row_label(r.row),
+                        token.trim(),
+                    ),
+                ))
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Fill a [`Read`] on `format` from `grid` (a ragged row that stops early leaves the rest of
+/// its wells uncovered).
 pub(crate) fn fill_read(
     file: &str,
     grid: &Grid<'_>,
@@ -277,36 +346,12 @@ pub(crate) fn fill_read(
     read: &mut Read,
     decimal_comma: bool,
 ) -> Result<(), PlateError> {
-    for r in &grid.rows {
-        for (k, &col) in grid.cols.iter().enumerate() {
-            let well = WellId::new(r.row, col);
-            let Some(token) = r.cells.get(k + 1) else {
-                break; // ragged row: the export stopped early, the rest is not covered
-            };
-            let v = cell_value(file, r.line, well, token, decimal_comma)?;
-            if let Some(i) = format.index(well) {
-                read.values[i] = v;
-            }
+    let values = &mut read.values;
+    for_each_cell(file, grid, decimal_comma, |well, v| {
+        if let Some(i) = format.index(well) {
+            values[i] = Some(v);
         }
-        if let Some(extra) = r
-            .cells
-            .iter()
-            .skip(grid.cols.len() + 1)
-            .find(|c| !c.trim().is_empty())
-        {
-            return Err(PlateError::parse(
-                file,
-                Some(r.line),
-                format!(
-                    "row {} has a value `{}` beyond the {} columns of the grid header",
-                    row_label(r.row),
-                    extra.trim(),
-                    grid.cols.len()
-                ),
-            ));
-        }
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -358,7 +403,10 @@ mod tests {
             assert_eq!(fast_decimal(s), None, "{s}");
         }
         assert_eq!(fast_decimal("2.380"), Some(2.38));
-        assert_eq!(fast_decimal("-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(
+            fast_decimal("-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
         assert_eq!(fast_decimal("0.043263275046433673"), None);
         let parts: Vec<&str> = split_plain("a,,b,", b',').collect();
         assert_eq!(parts, ["a", "", "b", ""]);

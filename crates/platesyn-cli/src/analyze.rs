@@ -1,0 +1,370 @@
+//! `platesyn analyze`: wires ingest, the screen analysis and the report writers, and shows
+//! progress. Every output goes through the report crate's [`OutputGuard`] (temporary file +
+//! rename, never over an input).
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use platesyn_plate::{Layout, PlateFile, PlateLayout, read_path};
+use platesyn_report::OutputGuard;
+use platesyn_report::screen::{Issue, PlateInput, ScreenOptions, analyze};
+use platesyn_report::screen_report::{
+    FigureFormats, all_tables, html_report, plan_figures, render_figures, write_file,
+};
+use platesyn_synergy::{BaselineCorrection, BootstrapOptions, LoeweMode, Model, ScoreOptions};
+use rayon::prelude::*;
+
+use crate::fsutil;
+
+/// Options of `platesyn analyze` (see `platesyn analyze --help`).
+#[derive(Debug, Clone)]
+pub struct AnalyzeArgs {
+    /// Layout TOML (or plater CSV).
+    pub layout: PathBuf,
+    /// Exports, folders or globs; empty = the layout's `[meta] paths`.
+    pub exports: Vec<PathBuf>,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Synergy models reported.
+    pub models: Vec<Model>,
+    /// Loewe mode.
+    pub loewe: LoeweMode,
+    /// Exclude robust replicate outliers.
+    pub exclude_outliers: bool,
+    /// Baseline correction.
+    pub baseline: BaselineCorrection,
+    /// Bootstrap iterations (0 = none).
+    pub bootstrap: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Figure formats; `None` = no figures.
+    pub figures: Option<FigureFormats>,
+    /// Worker threads (0 = all cores).
+    pub jobs: usize,
+    /// No progress bar, no summary line.
+    pub quiet: bool,
+    /// Write into a non-empty output folder.
+    pub force: bool,
+    /// Which read to use.
+    pub read: Option<String>,
+}
+
+fn progress(quiet: bool, len: usize, what: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_owned());
+    pb
+}
+
+/// Bind each layout plate to an export file: the layout's own paths when no export is given on
+/// the command line; else by file stem = plate name; else, with as many files as plates, in order.
+fn bind_paths(layout: &Layout, exports: &[PathBuf]) -> (Vec<(usize, PathBuf)>, Vec<Issue>) {
+    let mut bound = Vec::new();
+    let mut issues = Vec::new();
+    let by_stem: BTreeMap<String, &PathBuf> = exports
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| (s.to_string_lossy().into_owned(), p)))
+        .collect();
+    for (i, plate) in layout.plates.iter().enumerate() {
+        let path = if exports.is_empty() {
+            plate.paths.first().map(PathBuf::from)
+        } else if let Some(p) = by_stem.get(&plate.name) {
+            Some((*p).clone())
+        } else if exports.len() == layout.plates.len() {
+            Some(exports[i].clone())
+        } else {
+            None
+        };
+        match path {
+            Some(p) => bound.push((i, p)),
+            None => issues.push(Issue {
+                subject: plate.name.clone(),
+                kind: "layout".into(),
+                message: "no export file is bound to this layout plate (give [meta] paths, or name the file after the plate)".into(),
+            }),
+        }
+    }
+    (bound, issues)
+}
+
+/// The plate of `file` that layout plate `lp` refers to.
+fn pick_plate(
+    file: &PlateFile,
+    lp: &PlateLayout,
+    nth: usize,
+) -> Result<platesyn_plate::Plate, String> {
+    if file.plates.len() == 1 {
+        return Ok(file.plates[0].clone());
+    }
+    if let Some(p) = file.plates.iter().find(|p| p.id == lp.name) {
+        return Ok(p.clone());
+    }
+    file.plates.get(nth).cloned().ok_or_else(|| {
+        format!(
+            "the file holds {} plates and none is named {:?}",
+            file.plates.len(),
+            lp.name
+        )
+    })
+}
+
+/// Run `platesyn analyze`.
+pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let layout = Layout::from_path(&args.layout)?;
+    let exports = fsutil::expand_inputs(&args.exports)?;
+    let (bound, mut issues) = bind_paths(&layout, &exports);
+
+    // inputs are protected; the output folder may not lie inside an input folder
+    let mut guard = OutputGuard::new();
+    guard.protect(&args.layout);
+    let mut input_dirs = vec![
+        args.layout
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    ];
+    for (_, p) in &bound {
+        guard.protect(p);
+        if let Some(d) = p.parent() {
+            input_dirs.push(d.to_path_buf());
+        }
+    }
+    input_dirs.sort();
+    input_dirs.dedup();
+    let out = fsutil::prepare_out_dir(&args.out, &input_dirs, args.force)?;
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs)
+        .build()
+        .context("cannot start worker threads")?;
+    let started = std::time::Instant::now();
+
+    // read every distinct file once, in parallel
+    let mut files: Vec<PathBuf> = bound.iter().map(|(_, p)| p.clone()).collect();
+    files.sort();
+    files.dedup();
+    let pb = progress(args.quiet, files.len(), "reading");
+    let read: Vec<(PathBuf, Result<PlateFile, String>)> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|p| {
+                let r = read_path(p, None).map_err(|e| e.to_string());
+                pb.inc(1);
+                (p.clone(), r)
+            })
+            .collect()
+    });
+    pb.finish_and_clear();
+    let read: BTreeMap<PathBuf, Result<PlateFile, String>> = read.into_iter().collect();
+    let mut inputs = Vec::new();
+    let mut nth_in_file: BTreeMap<&PathBuf, usize> = BTreeMap::new();
+    for (i, path) in &bound {
+        let lp = &layout.plates[*i];
+        match &read[path] {
+            Ok(file) => {
+                let nth = nth_in_file.entry(path).or_insert(0);
+                match pick_plate(file, lp, *nth) {
+                    Ok(plate) => inputs.push(PlateInput {
+                        file: path.display().to_string(),
+                        layout: lp.clone(),
+                        plate,
+                    }),
+                    Err(m) => issues.push(Issue {
+                        subject: format!("{} ({})", lp.name, path.display()),
+                        kind: "read".into(),
+                        message: m,
+                    }),
+                }
+                *nth += 1;
+            }
+            Err(m) => issues.push(Issue {
+                subject: format!("{} ({})", lp.name, path.display()),
+                kind: "read".into(),
+                message: m.clone(),
+            }),
+        }
+    }
+
+    let opts = ScreenOptions {
+        normalize: platesyn_dose::NormalizeOptions {
+            exclude_outliers: args.exclude_outliers,
+            ..platesyn_dose::NormalizeOptions::default()
+        },
+        read: args.read.clone(),
+        score: ScoreOptions {
+            loewe: args.loewe,
+            baseline: args.baseline,
+            combination_index: true,
+        },
+        models: args.models.clone(),
+        bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions {
+            iterations: args.bootstrap,
+            seed: args.seed,
+        }),
+        ..ScreenOptions::default()
+    };
+    let mut results = pool.install(|| analyze(&inputs, &opts));
+    results.issues.extend(issues);
+    results.issues.sort();
+
+    // tables
+    let mut written: Vec<PathBuf> = Vec::new();
+    let tables = all_tables(&results, &args.models)?;
+    for (name, t) in &tables {
+        write_file(
+            &out,
+            &format!("{name}.csv"),
+            &t.to_csv_bytes()?,
+            &guard,
+            &mut written,
+        )?;
+        write_file(
+            &out,
+            &format!("{name}.parquet"),
+            &t.to_parquet_bytes()?,
+            &guard,
+            &mut written,
+        )?;
+    }
+
+    // figures
+    let mut rendered = Vec::new();
+    if let Some(formats) = args.figures {
+        std::fs::create_dir_all(out.join("figures")).context("cannot create figures/")?;
+        let plan = plan_figures(&results, &args.models);
+        let pb = progress(args.quiet, plan.len(), "figures");
+        let done = pool.install(|| render_figures(plan, formats));
+        pb.finish_and_clear();
+        for f in done {
+            match f {
+                Ok(f) => {
+                    if let Some(png) = &f.png {
+                        write_file(
+                            &out,
+                            &format!("figures/{}.png", f.stem),
+                            png,
+                            &guard,
+                            &mut written,
+                        )?;
+                    }
+                    if let Some(svg) = &f.svg {
+                        write_file(
+                            &out,
+                            &format!("figures/{}.svg", f.stem),
+                            svg.as_bytes(),
+                            &guard,
+                            &mut written,
+                        )?;
+                    }
+                    rendered.push(f);
+                }
+                Err((stem, e)) => results.issues.push(Issue {
+                    subject: stem,
+                    kind: "figure".into(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+    }
+
+    let option_list = option_list(args);
+    let html = html_report(&results, &tables, &rendered, &option_list);
+    write_file(
+        &out,
+        "report.html",
+        html.render().as_bytes(),
+        &guard,
+        &mut written,
+    )?;
+
+    // manifest: inputs with SHA-256, options, version, outputs (the only file with a timestamp)
+    let mut inputs_json = Vec::new();
+    let mut all_inputs = vec![args.layout.clone()];
+    all_inputs.extend(files.iter().cloned());
+    for p in &all_inputs {
+        let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+        inputs_json.push(serde_json::json!({"path": p.display().to_string(), "sha256": fsutil::sha256_hex(&bytes), "bytes": bytes.len()}));
+    }
+    written.push(PathBuf::from("manifest.json"));
+    let manifest = serde_json::json!({
+        "platesyn_version": env!("CARGO_PKG_VERSION"),
+        "created_unix_seconds": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        "options": option_list.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+        "inputs": inputs_json,
+        "outputs": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+    });
+    guard.write_atomic(
+        &out.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
+
+    let n_warn: usize = results
+        .plates
+        .iter()
+        .map(|p| p.qc.warnings.len() + p.norm.warnings.len())
+        .sum();
+    if !args.quiet {
+        eprintln!(
+            "analyzed {} plates, {} blocks, {} curves in {:.1} s; {} QC warnings, {} errors",
+            results.plates.len(),
+            results.blocks.len(),
+            results.curves.len(),
+            started.elapsed().as_secs_f64(),
+            n_warn,
+            results.issues.len()
+        );
+    }
+    println!("report: {}", out.join("report.html").display());
+    if results.issues.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn option_list(a: &AnalyzeArgs) -> Vec<(String, String)> {
+    let models: Vec<&str> = a.models.iter().map(|m| m.name()).collect();
+    vec![
+        ("layout".into(), a.layout.display().to_string()),
+        ("models".into(), models.join(",")),
+        ("loewe".into(), match a.loewe { LoeweMode::SynergyFinder => "sf", LoeweMode::Exact => "exact" }.into()),
+        ("exclude_outliers".into(), a.exclude_outliers.to_string()),
+        ("baseline".into(), format!("{:?}", a.baseline).to_lowercase()),
+        ("bootstrap".into(), a.bootstrap.to_string()),
+        ("seed".into(), a.seed.to_string()),
+        ("figures".into(), match a.figures { None => "none".into(), Some(f) => match (f.png, f.svg) { (true, true) => "both".into(), (false, true) => "svg".into(), _ => "png".into() } }),
+        ("read".into(), a.read.clone().unwrap_or_else(|| "first".into())),
+        ("response".into(), "viability % of untreated (blank-corrected); scores in inhibition percentage points, positive = synergy".into()),
+    ]
+}
+
+/// Parse `--models bliss,hsa,loewe,zip`.
+pub fn parse_models(s: &str) -> Result<Vec<Model>> {
+    let mut out = Vec::new();
+    for m in s.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+        let model = match m.to_ascii_lowercase().as_str() {
+            "bliss" => Model::Bliss,
+            "hsa" => Model::Hsa,
+            "loewe" => Model::Loewe,
+            "zip" => Model::Zip,
+            other => bail!("unknown model {other:?}; expected bliss, hsa, loewe or zip"),
+        };
+        if !out.contains(&model) {
+            out.push(model);
+        }
+    }
+    if out.is_empty() {
+        bail!("--models names no model");
+    }
+    Ok(out)
+}

@@ -1,0 +1,822 @@
+//! Turning [`ScreenResults`] into the tables, figures and HTML report of `platesyn analyze`.
+//!
+//! Everything here builds values in memory (tables, figure bytes, HTML text); writing is
+//! [`write_all`]'s job, through [`OutputGuard`] (atomic, never over an input).
+
+use std::path::{Path, PathBuf};
+
+use platesyn_dose::fit::t_quantile;
+use platesyn_dose::{CurveFit, FIT_COLUMNS, FitStatus};
+use platesyn_synergy::{CELL_COLUMNS, Model, SUMMARY_COLUMNS, cell_rows, summarize, summary_rows};
+use rayon::prelude::*;
+
+use crate::error::ReportError;
+use crate::figures::{
+    ConfidenceBand, CurveSeries, DoseAxis, DoseResponsePlot, Figure, FittedCurve, PlateMap,
+    SynergyHeatmap,
+};
+use crate::html::{HtmlReport, Section};
+use crate::output::OutputGuard;
+use crate::screen::{CurveResult, ScreenResults, fmt_dose};
+use crate::table::{ColumnData, Table};
+
+/// Which figure files to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FigureFormats {
+    /// Write PNG files.
+    pub png: bool,
+    /// Write SVG files.
+    pub svg: bool,
+}
+
+/// Confidence level of the fitted-curve bands.
+pub const BAND_LEVEL: f64 = 0.95;
+/// Points along a fitted curve's confidence band.
+const BAND_POINTS: usize = 60;
+
+/// A table from text records: a column is numeric when every non-empty cell parses as a
+/// number, else text. Empty cells are missing values.
+pub fn records_table(columns: &[String], records: &[Vec<String>]) -> Result<Table, ReportError> {
+    let mut t = Table::new();
+    for (j, name) in columns.iter().enumerate() {
+        let cells: Vec<Option<&str>> = records
+            .iter()
+            .map(|r| r.get(j).map(String::as_str).filter(|s| !s.is_empty()))
+            .collect();
+        let numeric: Option<Vec<Option<f64>>> = cells
+            .iter()
+            .map(|c| match c {
+                None => Some(None),
+                Some(s) => s.parse::<f64>().ok().map(Some),
+            })
+            .collect();
+        match numeric {
+            Some(v) if cells.iter().any(Option::is_some) => {
+                t.push(name.clone(), ColumnData::F64(v))?
+            }
+            _ => t.push(
+                name.clone(),
+                ColumnData::Str(cells.iter().map(|c| c.map(str::to_owned)).collect()),
+            )?,
+        };
+    }
+    Ok(t)
+}
+
+fn opt_num(x: Option<f64>) -> String {
+    x.filter(|v| v.is_finite())
+        .map(crate::fmt::format_float_exact)
+        .unwrap_or_default()
+}
+
+/// `wells` table: one row per layout well.
+pub fn wells_table(r: &ScreenResults) -> Result<Table, ReportError> {
+    let cols: Vec<String> = [
+        "file",
+        "plate",
+        "well",
+        "row",
+        "col",
+        "role",
+        "cell_line",
+        "drug_a",
+        "conc_a",
+        "drug_b",
+        "conc_b",
+        "unit",
+        "raw",
+        "blank_corrected",
+        "viability_pct",
+        "inhibition_pct",
+        "flag",
+        "outlier_z",
+        "excluded",
+        "exclusion_reason",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let mut recs = Vec::new();
+    for p in &r.plates {
+        for w in &p.norm.wells {
+            let i = &w.info;
+            recs.push(vec![
+                p.file.clone(),
+                p.plate.clone(),
+                w.well.to_string(),
+                w.well.row_label(),
+                w.well.col_number().to_string(),
+                w.role.name().to_owned(),
+                i.cell_line.clone().unwrap_or_default(),
+                i.drug_a.clone().unwrap_or_default(),
+                opt_num(i.conc_a),
+                i.drug_b.clone().unwrap_or_default(),
+                opt_num(i.conc_b),
+                i.unit.clone().unwrap_or_default(),
+                opt_num(w.raw),
+                opt_num(w.blank_corrected),
+                opt_num(w.viability_pct),
+                opt_num(w.inhibition_pct),
+                w.flag.map(|f| f.name().to_owned()).unwrap_or_default(),
+                opt_num(w.outlier_z),
+                if w.excluded.is_some() {
+                    "true"
+                } else {
+                    "false"
+                }
+                .to_owned(),
+                w.excluded.map(|e| e.name()).unwrap_or_default(),
+            ]);
+        }
+        for well in &p.norm.not_read {
+            let mut rec = vec![String::new(); cols.len()];
+            rec[0].clone_from(&p.file);
+            rec[1].clone_from(&p.plate);
+            rec[2] = well.to_string();
+            rec[3] = well.row_label();
+            rec[4] = well.col_number().to_string();
+            "true".clone_into(&mut rec[18]);
+            "not_read".clone_into(&mut rec[19]);
+            recs.push(rec);
+        }
+    }
+    records_table(&cols, &recs)
+}
+
+/// `plates` table: per-plate QC.
+pub fn plates_table(r: &ScreenResults) -> Result<Table, ReportError> {
+    let cols: Vec<String> = [
+        "file",
+        "plate",
+        "read",
+        "blank",
+        "untreated_mean",
+        "untreated_cv_pct",
+        "positive_mean",
+        "positive_cv_pct",
+        "z_prime",
+        "z_reference",
+        "signal_window",
+        "signal_to_background",
+        "edge_ratio",
+        "edge_p",
+        "n_excluded",
+        "n_not_read",
+        "warnings",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let recs: Vec<Vec<String>> = r
+        .plates
+        .iter()
+        .map(|p| {
+            let q = &p.qc;
+            let edge = q.edge.first();
+            let mut warnings = p.norm.warnings.clone();
+            warnings.extend(q.warnings.iter().cloned());
+            vec![
+                p.file.clone(),
+                p.plate.clone(),
+                p.norm.read.clone(),
+                opt_num(Some(p.norm.blank)),
+                opt_num(Some(p.norm.untreated)),
+                opt_num(q.untreated.and_then(|c| c.cv_pct)),
+                opt_num(q.positive.map(|c| c.mean)),
+                opt_num(q.positive.and_then(|c| c.cv_pct)),
+                opt_num(q.z_prime),
+                q.z_reference
+                    .map(|z| match z {
+                        platesyn_dose::ZReference::Positive => "positive",
+                        platesyn_dose::ZReference::Blank => "blank",
+                    })
+                    .unwrap_or_default()
+                    .to_owned(),
+                opt_num(q.signal_window),
+                opt_num(q.signal_to_background),
+                opt_num(edge.map(|e| e.ratio)),
+                opt_num(edge.and_then(|e| e.p_value)),
+                p.norm
+                    .wells
+                    .iter()
+                    .filter(|w| w.excluded.is_some())
+                    .count()
+                    .to_string(),
+                p.norm.not_read.len().to_string(),
+                warnings.join("; "),
+            ]
+        })
+        .collect();
+    records_table(&cols, &recs)
+}
+
+/// `fits` table: one row per single-agent curve, `platesyn fit`'s columns first.
+pub fn fits_table(r: &ScreenResults) -> Result<Table, ReportError> {
+    let mut cols: Vec<String> = FIT_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
+    cols.extend(["cell_line", "drug", "unit", "plates", "max_inhibition"].map(str::to_owned));
+    let recs: Vec<Vec<String>> = r
+        .curves
+        .iter()
+        .map(|c| {
+            let mut rec = c.fit.row(&c.id()).to_record();
+            rec.extend([
+                c.cell_line.clone(),
+                c.drug.clone(),
+                c.unit.clone(),
+                c.plates.join(";"),
+                opt_num(Some(c.max_inhibition())),
+            ]);
+            rec
+        })
+        .collect();
+    records_table(&cols, &recs)
+}
+
+fn block_extra(b: &crate::screen::BlockResult) -> [String; 4] {
+    [
+        b.cell_line.clone(),
+        b.drug_a.clone(),
+        b.drug_b.clone(),
+        b.unit.clone(),
+    ]
+}
+
+/// `synergy_cells` table.
+pub fn synergy_cells_table(r: &ScreenResults) -> Result<Table, ReportError> {
+    let mut cols: Vec<String> = CELL_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
+    cols.extend(["cell_line", "drug_a", "drug_b", "unit"].map(str::to_owned));
+    let mut recs = Vec::new();
+    for b in &r.blocks {
+        for row in cell_rows(&b.scored) {
+            let mut rec: Vec<String> = row.to_record().into_iter().collect();
+            rec.extend(block_extra(b));
+            recs.push(rec);
+        }
+    }
+    records_table(&cols, &recs)
+}
+
+/// `synergy_blocks` table: one row per block and model.
+pub fn synergy_blocks_table(r: &ScreenResults, models: &[Model]) -> Result<Table, ReportError> {
+    let mut cols: Vec<String> = SUMMARY_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
+    cols.extend(["cell_line", "drug_a", "drug_b", "unit"].map(str::to_owned));
+    let names: Vec<&str> = models.iter().map(|m| m.name()).collect();
+    let mut recs = Vec::new();
+    for b in &r.blocks {
+        for row in summary_rows(&b.scored, b.boot.as_ref()) {
+            let rec: Vec<String> = row.to_record().into_iter().collect();
+            if !names.contains(&rec[1].as_str()) {
+                continue;
+            }
+            let mut rec = rec;
+            rec.extend(block_extra(b));
+            recs.push(rec);
+        }
+    }
+    records_table(&cols, &recs)
+}
+
+/// `sensitization` table: one row per cell line, drug pair and fixed partner dose.
+pub fn sensitization_table(r: &ScreenResults) -> Result<Table, ReportError> {
+    let cols: Vec<String> = [
+        "cell_line",
+        "drug_a",
+        "drug_b",
+        "unit",
+        "ic50_alone",
+        "ic50_alone_status",
+        "single_agent_call",
+        "conc_b",
+        "ic50_combo",
+        "ic50_combo_status",
+        "fold_shift",
+        "fold_lo",
+        "fold_hi",
+        "meets_rule",
+        "sensitized",
+        "rule",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let mut recs = Vec::new();
+    for s in &r.sensitization {
+        let alone = s.alone.map(|i| &r.curves[i]);
+        let alone_ic50 = alone.map(|c| ic50_text(&c.fit)).unwrap_or_default();
+        let alone_status = alone
+            .map(|c| c.fit.status.name().to_owned())
+            .unwrap_or_default();
+        for sh in &s.shifts {
+            let combo = &r.combo_curves[sh.curve];
+            recs.push(vec![
+                s.cell_line.clone(),
+                s.drug_a.clone(),
+                s.drug_b.clone(),
+                s.unit.clone(),
+                alone_ic50.clone(),
+                alone_status.clone(),
+                s.single_agent_call.to_owned(),
+                fmt_dose(sh.conc_b),
+                ic50_text(&combo.fit),
+                combo.fit.status.name().to_owned(),
+                opt_num(sh.fold.map(|f| f.fold)),
+                opt_num(sh.fold.map(|f| f.lo)),
+                opt_num(sh.fold.map(|f| f.hi)),
+                if sh.meets_rule { "yes" } else { "no" }.to_owned(),
+                if s.sensitized { "yes" } else { "no" }.to_owned(),
+                crate::screen::SENSITIZATION_RULE.to_owned(),
+            ]);
+        }
+    }
+    records_table(&cols, &recs)
+}
+
+/// IC50 as reported: the number for usable fits, `>max` / `<min` when censored (or flat above /
+/// below the 50 % level), empty otherwise.
+pub fn ic50_text(fit: &CurveFit) -> String {
+    match fit.status {
+        FitStatus::Ok | FitStatus::Unstable => opt_num(Some(fit.e)),
+        FitStatus::Ic50AboveRange => format!(">{}", fmt_dose(fit.dose_max)),
+        FitStatus::Ic50BelowRange => format!("<{}", fmt_dose(fit.dose_min)),
+        // no dose-response: the IC50 lies beyond the tested range on the side the data sit
+        FitStatus::Flat if fit.predict(fit.dose_max) > fit.abs_level => {
+            format!(">{}", fmt_dose(fit.dose_max))
+        }
+        FitStatus::Flat if fit.predict(fit.dose_max) < fit.abs_level => {
+            format!("<{}", fmt_dose(fit.dose_min))
+        }
+        _ => String::new(),
+    }
+}
+
+/// `errors` table.
+pub fn errors_table(r: &ScreenResults) -> Result<Table, ReportError> {
+    let cols: Vec<String> = ["subject", "kind", "message"].map(str::to_owned).to_vec();
+    let recs: Vec<Vec<String>> = r
+        .issues
+        .iter()
+        .map(|i| vec![i.subject.clone(), i.kind.clone(), i.message.clone()])
+        .collect();
+    let mut t = Table::new();
+    for (j, c) in cols.iter().enumerate() {
+        t.push_str(c.clone(), recs.iter().map(|r| Some(r[j].clone())))?;
+    }
+    Ok(t)
+}
+
+/// A name safe for file names: letters, digits, `-`, `_`, `.`; everything else `_`.
+pub fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A figure to draw, with its file stem and the report section it belongs to.
+pub enum FigureJob {
+    /// A synergy heatmap.
+    Heatmap(SynergyHeatmap),
+    /// Dose-response curves.
+    Curve(DoseResponsePlot),
+    /// A plate map.
+    PlateMap(PlateMap),
+}
+
+/// A planned figure.
+pub struct PlannedFigure {
+    /// File stem under `figures/`.
+    pub stem: String,
+    /// Caption.
+    pub caption: String,
+    /// Report section: `blocks`, `fits`, `plates`.
+    pub section: &'static str,
+    /// Block id, curve id or plate, for grouping in the report.
+    pub group: String,
+    /// What to draw.
+    pub job: FigureJob,
+}
+
+/// Delta-method confidence band of a fitted curve on `doses`, from its covariance.
+fn band(fit: &CurveFit, doses: &[f64]) -> Option<ConfidenceBand> {
+    let cov = fit.cov?;
+    let t = t_quantile(BAND_LEVEL, fit.df)?;
+    let mut lower = Vec::with_capacity(doses.len());
+    let mut upper = Vec::with_capacity(doses.len());
+    for &x in doses {
+        let y = fit.predict(x);
+        let mut g = [0.0; 5];
+        for (k, gk) in g.iter_mut().enumerate() {
+            if !fit.free[k] {
+                continue;
+            }
+            let mut th = fit.theta();
+            let h = 1e-6 * th[k].abs().max(1e-6);
+            let mut f1 = fit.clone();
+            let mut f2 = fit.clone();
+            th[k] += h;
+            set_theta(&mut f1, th);
+            th[k] -= 2.0 * h;
+            set_theta(&mut f2, th);
+            *gk = (f1.predict(x) - f2.predict(x)) / (2.0 * h);
+        }
+        let mut var = 0.0;
+        for i in 0..5 {
+            for j in 0..5 {
+                var += g[i] * cov[i][j] * g[j];
+            }
+        }
+        if !(var.is_finite() && var >= 0.0 && y.is_finite()) {
+            return None;
+        }
+        lower.push(y - t * var.sqrt());
+        upper.push(y + t * var.sqrt());
+    }
+    Some(ConfidenceBand {
+        doses: doses.to_vec(),
+        lower,
+        upper,
+    })
+}
+
+fn set_theta(f: &mut CurveFit, th: [f64; 5]) {
+    f.b = th[0];
+    f.c = th[1];
+    f.d = th[2];
+    f.e = th[3];
+    f.f = th[4];
+}
+
+fn series_of(c: &CurveResult, name: String) -> CurveSeries {
+    let points: Vec<(f64, f64)> = c
+        .dose
+        .iter()
+        .copied()
+        .zip(c.response.iter().copied())
+        .collect();
+    let mut s = CurveSeries::new(name, points);
+    if !matches!(c.fit.status, FitStatus::Failed(_)) {
+        let lo = c.fit.dose_min.max(f64::MIN_POSITIVE);
+        let hi = c.fit.dose_max.max(lo);
+        let doses: Vec<f64> = (0..BAND_POINTS)
+            .map(|i| lo * (hi / lo).powf(i as f64 / (BAND_POINTS - 1) as f64))
+            .collect();
+        let fit = c.fit.clone();
+        s.fitted = Some(FittedCurve::Sampled(
+            doses.iter().map(|&x| (x, fit.predict(x))).collect(),
+        ));
+        s.band = band(&c.fit, &doses);
+        if matches!(c.fit.status, FitStatus::Ok) {
+            s.ic50 = Some(c.fit.e);
+        }
+    }
+    s
+}
+
+/// Every figure of a screen: heatmaps per block and model, a curve figure per single-agent
+/// curve (drug A's figure also shows it at the lowest, middle and top partner dose of each
+/// block), and raw and viability plate maps per plate.
+pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
+    let mut out = Vec::new();
+    for b in &r.blocks {
+        for &m in models {
+            let cells = &b.scored.scores(m).cells;
+            let scores: Vec<Vec<Option<f64>>> = (0..b.scored.doses_a.len())
+                .map(|i| {
+                    (0..b.scored.doses_b.len())
+                        .map(|j| cells.get(i, j).value())
+                        .collect()
+                })
+                .collect();
+            let mean = summarize(&b.scored, m, b.boot.as_ref()).mean;
+            let mut h = SynergyHeatmap::new(
+                format!("{}: {} x {}", b.cell_line, b.drug_a, b.drug_b),
+                m.name().to_uppercase(),
+                DoseAxis {
+                    drug: b.drug_a.clone(),
+                    unit: b.unit.clone(),
+                    doses: b.scored.doses_a.clone(),
+                },
+                DoseAxis {
+                    drug: b.drug_b.clone(),
+                    unit: b.unit.clone(),
+                    doses: b.scored.doses_b.clone(),
+                },
+                scores,
+            );
+            h.block_mean = mean;
+            out.push(PlannedFigure {
+                stem: format!("heatmap_{}_{}", slug(&b.id), m.name()),
+                caption: format!(
+                    "{} synergy, {} (percentage points of inhibition; positive = synergy)",
+                    m.name(),
+                    b.id
+                ),
+                section: "blocks",
+                group: b.id.clone(),
+                job: FigureJob::Heatmap(h),
+            });
+        }
+        // drug A alone and at three partner doses
+        if let Some(alone) = r
+            .curves
+            .iter()
+            .find(|c| c.cell_line == b.cell_line && c.drug == b.drug_a)
+        {
+            let mut plot = DoseResponsePlot::new(
+                format!("{}: {} with {}", b.cell_line, b.drug_a, b.drug_b),
+                alone.unit.clone(),
+                "viability (%)".to_owned(),
+            );
+            plot.series
+                .push(series_of(alone, format!("{} alone", b.drug_a)));
+            let combos: Vec<&CurveResult> = r
+                .combo_curves
+                .iter()
+                .filter(|c| {
+                    c.cell_line == b.cell_line
+                        && c.drug == b.drug_a
+                        && c.partner.as_ref().is_some_and(|(p, _)| *p == b.drug_b)
+                })
+                .collect();
+            let picks: Vec<usize> = match combos.len() {
+                0 => vec![],
+                1 => vec![0],
+                2 => vec![0, 1],
+                n => vec![0, n / 2, n - 1],
+            };
+            for k in picks {
+                let c = combos[k];
+                let dose = c.partner.as_ref().map_or(0.0, |(_, d)| *d);
+                plot.series.push(series_of(
+                    c,
+                    format!("+ {} {} {}", b.drug_b, fmt_dose(dose), c.unit),
+                ));
+            }
+            out.push(PlannedFigure {
+                stem: format!("shift_{}", slug(&b.id)),
+                caption: format!(
+                    "{} dose-response alone and at fixed {} doses ({})",
+                    b.drug_a, b.drug_b, b.id
+                ),
+                section: "blocks",
+                group: b.id.clone(),
+                job: FigureJob::Curve(plot),
+            });
+        }
+    }
+    for c in &r.curves {
+        let mut plot = DoseResponsePlot::new(
+            format!("{}: {}", c.cell_line, c.drug),
+            c.unit.clone(),
+            "viability (%)".to_owned(),
+        );
+        plot.series.push(series_of(c, c.drug.clone()));
+        out.push(PlannedFigure {
+            stem: format!("curve_{}", slug(&c.id())),
+            caption: format!(
+                "{} single-agent dose-response, LL.4 fit with 95 % band ({})",
+                c.drug,
+                c.id()
+            ),
+            section: "fits",
+            group: c.id(),
+            job: FigureJob::Curve(plot),
+        });
+    }
+    for p in &r.plates {
+        let fmt = p.format;
+        let n = fmt.well_count();
+        let mut raw = vec![None; n];
+        let mut via = vec![None; n];
+        let mut excluded = Vec::new();
+        for w in &p.norm.wells {
+            let Some(i) = fmt.index(w.well) else { continue };
+            raw[i] = w.raw;
+            via[i] = w.viability_pct;
+            if w.excluded.is_some() {
+                excluded.push((usize::from(w.well.row), usize::from(w.well.col)));
+            }
+        }
+        for (kind, values, label) in [
+            ("raw", raw, "absorbance"),
+            ("viability", via, "viability (%)"),
+        ] {
+            let mut m = PlateMap::new(
+                format!(
+                    "{} — {}",
+                    p.plate,
+                    if kind == "raw" {
+                        "raw absorbance"
+                    } else {
+                        "viability"
+                    }
+                ),
+                label.to_owned(),
+                usize::from(fmt.rows),
+                usize::from(fmt.cols),
+                values,
+            );
+            m.excluded.clone_from(&excluded);
+            out.push(PlannedFigure {
+                stem: format!("platemap_{}_{kind}", slug(&p.plate)),
+                caption: format!("Plate {} ({}), {}", p.plate, p.file, label),
+                section: "plates",
+                group: p.plate.clone(),
+                job: FigureJob::PlateMap(m),
+            });
+        }
+    }
+    out
+}
+
+/// A rendered figure.
+pub struct RenderedFigure {
+    /// File stem under `figures/`.
+    pub stem: String,
+    /// Caption.
+    pub caption: String,
+    /// Section.
+    pub section: &'static str,
+    /// Group.
+    pub group: String,
+    /// PNG bytes, when asked.
+    pub png: Option<Vec<u8>>,
+    /// SVG text, when asked.
+    pub svg: Option<String>,
+}
+
+fn render<F: Figure>(
+    f: &F,
+    formats: FigureFormats,
+) -> Result<(Option<Vec<u8>>, Option<String>), ReportError> {
+    let png = if formats.png { Some(f.to_png()?) } else { None };
+    let svg = if formats.svg { Some(f.to_svg()?) } else { None };
+    Ok((png, svg))
+}
+
+/// Render planned figures in parallel (order kept).
+pub fn render_figures(
+    plan: Vec<PlannedFigure>,
+    formats: FigureFormats,
+) -> Vec<Result<RenderedFigure, (String, ReportError)>> {
+    plan.into_par_iter()
+        .map(|p| {
+            let r = match &p.job {
+                FigureJob::Heatmap(h) => render(h, formats),
+                FigureJob::Curve(c) => render(c, formats),
+                FigureJob::PlateMap(m) => render(m, formats),
+            };
+            r.map(|(png, svg)| RenderedFigure {
+                stem: p.stem.clone(),
+                caption: p.caption.clone(),
+                section: p.section,
+                group: p.group.clone(),
+                png,
+                svg,
+            })
+            .map_err(|e| (p.stem, e))
+        })
+        .collect()
+}
+
+/// Options echoed in the report and manifest.
+pub type OptionList = Vec<(String, String)>;
+
+/// All tables of `analyze`, by file stem.
+pub fn all_tables(
+    r: &ScreenResults,
+    models: &[Model],
+) -> Result<Vec<(&'static str, Table)>, ReportError> {
+    Ok(vec![
+        ("wells", wells_table(r)?),
+        ("plates", plates_table(r)?),
+        ("fits", fits_table(r)?),
+        ("synergy_cells", synergy_cells_table(r)?),
+        ("synergy_blocks", synergy_blocks_table(r, models)?),
+        ("sensitization", sensitization_table(r)?),
+        ("errors", errors_table(r)?),
+    ])
+}
+
+/// Build the HTML report.
+pub fn html_report(
+    r: &ScreenResults,
+    tables: &[(&'static str, Table)],
+    figures: &[RenderedFigure],
+    options: &OptionList,
+) -> HtmlReport {
+    let mut h = HtmlReport::new("platesyn screen report");
+    let n_warn: usize = r
+        .plates
+        .iter()
+        .map(|p| p.qc.warnings.len() + p.norm.warnings.len())
+        .sum();
+    h.summary("plates analyzed", r.plates.len().to_string());
+    h.summary("combination blocks", r.blocks.len().to_string());
+    h.summary("single-agent curves", r.curves.len().to_string());
+    h.summary("QC warnings", n_warn.to_string());
+    h.summary("errors itemized", r.issues.len().to_string());
+    let sens: Vec<String> = r
+        .sensitization
+        .iter()
+        .filter(|s| s.sensitized)
+        .map(|s| format!("{} by {}", s.cell_line, s.drug_b))
+        .collect();
+    h.summary(
+        "sensitized (resistant alone)",
+        if sens.is_empty() {
+            "none".to_owned()
+        } else {
+            sens.join(", ")
+        },
+    );
+    for i in &r.issues {
+        h.warning(format!("{} [{}]: {}", i.subject, i.kind, i.message));
+    }
+    for p in &r.plates {
+        for w in p.norm.warnings.iter().chain(&p.qc.warnings) {
+            h.warning(format!("plate {}: {w}", p.plate));
+        }
+    }
+    let table = |name: &str| {
+        tables
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.clone())
+    };
+    let add_figs = |mut s: Section, section: &str, group: Option<&str>| {
+        for f in figures
+            .iter()
+            .filter(|f| f.section == section && group.is_none_or(|g| f.group == g))
+        {
+            s = match (&f.png, &f.svg) {
+                (Some(png), _) => s.png(f.caption.clone(), png.clone()),
+                (None, Some(svg)) => s.svg(f.caption.clone(), svg.clone()),
+                (None, None) => s,
+            };
+        }
+        s
+    };
+    let mut blocks = Section::new("Combination blocks").with_id("blocks");
+    if let Some(t) = table("synergy_blocks") {
+        blocks = blocks.table("Block summaries (mean over combination cells; percentage points of inhibition, positive = synergy)", t);
+    }
+    h.section(blocks);
+    for b in &r.blocks {
+        let mut s = Section::new(format!("Block {}", b.id));
+        for flag in [&b.scored.loewe, &b.scored.zip]
+            .iter()
+            .flat_map(|m| m.flags.iter())
+        {
+            s = s.warning(format!("{flag:?}"));
+        }
+        h.section(add_figs(s, "blocks", Some(&b.id)));
+    }
+    let mut fits = Section::new("Single-agent fits").with_id("fits");
+    if let Some(t) = table("fits") {
+        fits = fits.table("LL.4 fits (viability %, drc parameterization)", t);
+    }
+    h.section(add_figs(fits, "fits", None));
+    let mut sensitization = Section::new("Sensitization").with_id("sensitization");
+    sensitization =
+        sensitization.paragraph(format!("Rule: {}.", crate::screen::SENSITIZATION_RULE));
+    if let Some(t) = table("sensitization") {
+        sensitization = sensitization.table("IC50 of drug A alone and at fixed partner doses", t);
+    }
+    h.section(sensitization);
+    let mut plates = Section::new("Plates and QC").with_id("plates");
+    if let Some(t) = table("plates") {
+        plates = plates.table("Per-plate QC", t);
+    }
+    h.section(add_figs(plates, "plates", None));
+    if !r.issues.is_empty() {
+        let mut errors = Section::new("Errors").with_id("errors");
+        if let Some(t) = table("errors") {
+            errors = errors.table("Itemized errors", t);
+        }
+        h.section(errors);
+    }
+    for (k, v) in options {
+        h.option(k.clone(), v.clone());
+    }
+    h
+}
+
+/// Write a file under `dir` and record it.
+pub fn write_file(
+    dir: &Path,
+    rel: &str,
+    bytes: &[u8],
+    guard: &OutputGuard,
+    written: &mut Vec<PathBuf>,
+) -> Result<(), ReportError> {
+    let path = dir.join(rel);
+    guard.write_atomic(&path, bytes)?;
+    written.push(PathBuf::from(rel));
+    Ok(())
+}
