@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Seed fuzz/corpus/<target>/ from the real reference files in ../shared/ref/plates
 # (corpora are git-ignored: run this before `cargo fuzz run <target>`).
-# Usage: fuzz/seed_corpus.sh [path/to/shared/ref/plates]
+# Usage: fuzz/seed_corpus.sh [path/to/shared/ref/plates]  (CORPUS_DIR overrides fuzz/corpus)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 ref="${1:-$here/../../shared/ref/plates}"
+out="${CORPUS_DIR:-$here/corpus}"
 [ -d "$ref" ] || { echo "no reference plates at $ref" >&2; exit 1; }
 seed() { # target, then files
   local t="$1"; shift
-  mkdir -p "$here/corpus/$t"
+  mkdir -p "$out/$t"
   for f in "$@"; do
-    [ -f "$f" ] && cp "$f" "$here/corpus/$t/$(basename "$f")"
+    [ -f "$f" ] && cp "$f" "$out/$t/$(basename "$f")"
   done
   return 0
 }
@@ -31,4 +32,4 @@ seed layout_plater "$ref"/plater/*
 for f in "$ref"/*/* "$ref"/expected/*/*; do
   [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 200000 ] && seed sniff "$f"
 done
-for d in "$here"/corpus/*/; do echo "$(basename "$d"): $(ls "$d" | wc -l) files"; done
+for d in "$out"/*/; do echo "$(basename "$d"): $(ls "$d" | wc -l) files"; done

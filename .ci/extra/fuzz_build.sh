@@ -21,11 +21,12 @@ cargo fuzz build "${flags[@]}"
 targets=$(cargo fuzz list)
 ref=../shared/ref/plates
 if [ -d "$ref" ]; then
-  rm -rf fuzz/corpus
-  bash fuzz/seed_corpus.sh "$ref" >/dev/null
+  seeds=fuzz/target/ci-seeds   # not fuzz/corpus: leave a developer's grown corpora alone
+  rm -rf "$seeds"
+  CORPUS_DIR="$seeds" bash fuzz/seed_corpus.sh "$ref" >/dev/null
   for t in $targets; do
-    echo "replay seeds: $t ($(ls fuzz/corpus/"$t" | wc -l) files)"
-    cargo fuzz run "${flags[@]}" "$t" "fuzz/corpus/$t" -- -runs=0 >/tmp/fuzz_replay_"$t".log 2>&1 || {
+    echo "replay seeds: $t ($(ls "$seeds/$t" | wc -l) files)"
+    cargo fuzz run "${flags[@]}" "$t" "$seeds/$t" -- -runs=0 >/tmp/fuzz_replay_"$t".log 2>&1 || {
       tail -n 40 /tmp/fuzz_replay_"$t".log
       echo "0 passed, 1 failed"
       exit 1
