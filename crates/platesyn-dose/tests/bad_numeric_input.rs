@@ -15,7 +15,7 @@ fn fit(dose: &[f64], response: &[f64]) -> CurveFit {
 fn assert_failed(f: &CurveFit, want: &str) {
     match &f.status {
         FitStatus::Failed(reason) => {
-            assert!(reason.contains(want), "reason `{reason}` lacks `{want}`")
+            assert!(reason.contains(want), "reason `{reason}` lacks `{want}`");
         }
         other => panic!("expected failed ({want}), got {other}"),
     }
