@@ -18,6 +18,21 @@ pub mod softmax;
 pub mod softmax_xml;
 pub mod tecan;
 
+/// Longest text line accepted, in bytes (1 MiB). A full 1536-well plate written on one line
+/// is about 20 KB; a longer line means a binary or a file without line breaks, refused at
+/// once with a clear message instead of being scanned by every format detector.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// 1-based number and byte length of the first line longer than [`MAX_LINE_BYTES`]
+/// (LF, CRLF and lone CR all end a line).
+fn overlong_line(text: &str) -> Option<(usize, usize)> {
+    text::lines(text)
+        .into_iter()
+        .enumerate()
+        .find(|(_, l)| l.len() > MAX_LINE_BYTES)
+        .map(|(i, l)| (i + 1, l.len()))
+}
+
 /// A file's content as every parser sees it: decoded once, or loaded once as a workbook.
 #[derive(Debug)]
 pub struct Input<'a> {
@@ -58,6 +73,16 @@ impl<'a> Input<'a> {
                         .to_owned(),
             });
         };
+        if let Some((line, len)) = overlong_line(&text) {
+            return Err(PlateError::parse(
+                source,
+                Some(line),
+                format!(
+                    "line is {len} bytes long with no line break (at most {MAX_LINE_BYTES} \
+                     expected): not a plate-reader export or plate table"
+                ),
+            ));
+        }
         Ok(Self {
             source,
             bytes,
