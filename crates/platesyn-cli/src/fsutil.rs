@@ -1,5 +1,5 @@
 //! File-system helpers for the CLI: input expansion (folders, globs), the output-folder
-//! safety rules, atomic writes and SHA-256 digests for the manifest.
+//! safety rules, stale temporary files and SHA-256 digests for the manifest.
 
 use std::path::{Path, PathBuf};
 
@@ -171,21 +171,6 @@ pub fn absolute(p: &Path) -> Result<PathBuf> {
         }
     }
     Ok(out)
-}
-
-/// Write `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// killed run never leaves a half-written file under the final name.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))?;
-    Ok(())
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -27,7 +27,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::fsutil::write_atomic;
 use platesyn_plate::model::{Flag, Read, Value};
 use platesyn_plate::{Plate, PlateFormat, WellId, write};
 
@@ -476,4 +475,11 @@ fn simulate_plate(
     plate.metadata.insert("date".into(), "11/27/2026".into());
     plate.metadata.insert("time".into(), "10:00:00 AM".into());
     plate
+}
+
+/// Write through the report crate's atomic writer (temporary file + rename).
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    platesyn_report::OutputGuard::new()
+        .write_atomic(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
