@@ -558,7 +558,12 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
                 let dose = c.partner.as_ref().map_or(0.0, |(_, d)| *d);
                 plot.series.push(series_of(
                     c,
-                    format!("+ {} {} {}", b.drug_b, crate::fmt::format_float_display(dose, 3), c.unit),
+                    format!(
+                        "+ {} {} {}",
+                        b.drug_b,
+                        crate::fmt::format_float_display(dose, 3),
+                        c.unit
+                    ),
                 ));
             }
             out.push(PlannedFigure {
