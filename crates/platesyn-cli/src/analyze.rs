@@ -23,7 +23,7 @@ use crate::fsutil;
 /// Figures rendered per parallel chunk (bounds the memory held by rendered images).
 const FIGURE_CHUNK: usize = 64;
 /// Figures inlined in `report.html`; the rest are only in `figures/`.
-const REPORT_MAX_FIGURES: usize = 400;
+const REPORT_MAX_FIGURES: usize = 160;
 
 /// Options of `platesyn analyze` (see `platesyn analyze --help`).
 #[derive(Debug, Clone)]
@@ -244,7 +244,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     }
 
     // figures: rendered in parallel chunks and written as they come, so memory stays bounded;
-    // the report inlines the first REPORT_MAX_FIGURES (all of them for a screen of ~100 plates)
+    // the report inlines the first REPORT_MAX_FIGURES (all of them for the 36-plate demo)
     let mut rendered = Vec::new();
     let mut n_figures = 0usize;
     if let Some(formats) = args.figures {
