@@ -19,7 +19,7 @@ bench:
 
 # README's main command: analyze the demo screen shipped in fixtures/
 demo:
-    cargo run --release -p platesyn-cli -- analyze fixtures/demo/screen.toml --out target/demo-report --force
+    cargo run -p platesyn-cli -- analyze fixtures/demo/screen.toml --out target/demo-report --force
 
 # what .ci/run runs
 ci:
