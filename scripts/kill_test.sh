@@ -13,7 +13,12 @@ cargo build -q -p platesyn-cli
 bin=target/debug/platesyn
 work=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 "$bin" simulate --out "$work/sim" --plates "$plates" --seed 11 >/dev/null
 "$bin" analyze "$work/sim/screen.toml" --out "$work/ref" --quiet >/dev/null || [ $? -eq 1 ]
 
