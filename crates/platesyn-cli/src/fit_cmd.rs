@@ -239,44 +239,13 @@ fn fit_table(rows: &[FitRow]) -> Result<platesyn_report::Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{read_csv, shared_ref};
     use std::fmt::Write as _;
-    use std::path::PathBuf;
 
     /// drc prints the ryegrass LL.4 estimates (`summary(drm(rootl ~ conc, fct = LL.4()))`)
     /// with 6 significant digits (b 2.98222, c 0.48141, d 7.79296, e 3.05795): relative 1e-5
     /// covers that rounding.
     const DRC_PRINT_RTOL: f64 = 1e-5;
-
-    /// `../shared/ref`, or `None` (with "skipped: no ../shared") when missing; panics under
-    /// `CI=true`.
-    fn shared_ref() -> Option<PathBuf> {
-        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref");
-        if p.is_dir() {
-            return Some(p);
-        }
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but ../shared/ref is missing at {}",
-            p.display()
-        );
-        eprintln!("skipped: no ../shared");
-        None
-    }
-
-    fn read_table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-        let mut r = csv::Reader::from_path(path).expect("output readable");
-        let h = r
-            .headers()
-            .expect("header")
-            .iter()
-            .map(str::to_owned)
-            .collect();
-        let rows = r
-            .records()
-            .map(|x| x.expect("row").iter().map(str::to_owned).collect())
-            .collect();
-        (h, rows)
-    }
 
     fn run(dir: &Path, csv_text: &str, model: &str) -> Result<(Vec<String>, Vec<Vec<String>>)> {
         let data = dir.join("data.csv");
@@ -284,7 +253,7 @@ mod tests {
         let out = dir.join("fit.csv");
         let code = fit(&data, model, Some(&out))?;
         assert_eq!(code, ExitCode::SUCCESS);
-        Ok(read_table(&out))
+        Ok(read_csv(&out))
     }
 
     #[test]

@@ -9,6 +9,8 @@ mod fit_cmd;
 mod fsutil;
 mod simulate;
 mod synergy_cmd;
+#[cfg(test)]
+mod test_support;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

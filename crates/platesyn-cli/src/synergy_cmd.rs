@@ -237,8 +237,8 @@ fn write_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{read_csv, shared_ref};
     use std::fmt::Write as _;
-    use std::path::PathBuf;
 
     /// Significant digits kept in the summary snapshot. Loewe and ZIP come from iterative
     /// LL.4 fits whose last digits move with the optimizer's floating-point path (seen: 1e-10
@@ -251,37 +251,6 @@ mod tests {
     /// and reports percentage points (x100): |error| <= 3 * 5e-11 * 100 = 1.5e-8 at worst.
     /// (Measured: mean |Bliss| 1.5e-9, so a 1e-9 bound per cell cannot hold on this input.)
     const BLISS_CELL_TOL: f64 = 1.5e-8;
-
-    /// `../shared/ref`, or `None` (with "skipped: no ../shared") when missing; panics under
-    /// `CI=true`.
-    fn shared_ref() -> Option<PathBuf> {
-        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref");
-        if p.is_dir() {
-            return Some(p);
-        }
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but ../shared/ref is missing at {}",
-            p.display()
-        );
-        eprintln!("skipped: no ../shared");
-        None
-    }
-
-    fn read_back(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-        let mut r = csv::Reader::from_path(path).expect("output readable");
-        let h = r
-            .headers()
-            .expect("header")
-            .iter()
-            .map(str::to_owned)
-            .collect();
-        let rows = r
-            .records()
-            .map(|x| x.expect("row").iter().map(str::to_owned).collect())
-            .collect();
-        (h, rows)
-    }
 
     #[test]
     fn bliss_independent_scenario_scores_zero_bliss() {
@@ -306,7 +275,7 @@ mod tests {
         let out = dir.path().join("cells.csv");
         let code = synergy(&data, "viability", "fraction", "sf", false, Some(&out)).expect("runs");
         assert_eq!(code, ExitCode::SUCCESS);
-        let (header, rows) = read_back(&out);
+        let (header, rows) = read_csv(&out);
         assert_eq!(&header[..9], CELL_COLUMNS);
         assert_eq!(&header[9..], SCALE_COLUMNS);
         assert_eq!(rows.len(), n_in, "one row per (conc_a, conc_b) cell");
@@ -357,7 +326,7 @@ PairIndex,Drug1,Drug2,Conc1,Conc2,Response,ConcUnit
         let out = dir.path().join("summary.csv");
         synergy(&data, "inhibition", "percent", "sf", true, Some(&out)).expect("runs");
         let text = std::fs::read_to_string(&out).expect("output");
-        let (header, rows) = read_back(&out);
+        let (header, rows) = read_csv(&out);
         assert_eq!(&header[..7], SUMMARY_COLUMNS);
         assert_eq!(&header[7..], SCALE_COLUMNS);
         assert_eq!(rows.len(), 4, "one row per model");
