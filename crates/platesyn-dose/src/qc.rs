@@ -132,6 +132,47 @@ fn stats(role: Role, v: &[f64]) -> Option<ControlStats> {
     })
 }
 
+/// Sample wells as ratios to their treatment group's mean, split into (edge, inner); only
+/// groups with at least one edge and one inner well are used.
+fn sample_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>, Vec<f64>) {
+    use std::collections::BTreeMap;
+    let mut groups: BTreeMap<String, Vec<(bool, f64)>> = BTreeMap::new();
+    for w in norm
+        .wells
+        .iter()
+        .filter(|w| w.role == Role::Sample && w.excluded.is_none())
+    {
+        let Some(x) = w.raw else { continue };
+        let i = &w.info;
+        let key = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            i.cell_line,
+            i.drug_a,
+            i.conc_a.map(f64::to_bits),
+            i.drug_b,
+            i.conc_b.map(f64::to_bits)
+        );
+        groups
+            .entry(key)
+            .or_default()
+            .push((format.is_edge(w.well), x));
+    }
+    let (mut e, mut n) = (Vec::new(), Vec::new());
+    for g in groups.values() {
+        if !(g.iter().any(|(edge, _)| *edge) && g.iter().any(|(edge, _)| !*edge)) {
+            continue;
+        }
+        let m = g.iter().map(|(_, x)| x).sum::<f64>() / g.len() as f64;
+        if m == 0.0 {
+            continue;
+        }
+        for &(edge, x) in g {
+            if edge { e.push(x / m) } else { n.push(x / m) }
+        }
+    }
+    (e, n)
+}
+
 /// QC of a normalized plate, `format` giving the outer ring.
 pub fn plate_qc(norm: &NormalizedPlate, format: PlateFormat, th: &QcThresholds) -> PlateQc {
     let vals = |pred: &dyn Fn(Role) -> bool, edge: Option<bool>| -> Vec<f64> {
@@ -203,7 +244,15 @@ pub fn plate_qc(norm: &NormalizedPlate, format: PlateFormat, th: &QcThresholds) 
         (Role::Sample, &|r| r == Role::Sample),
         (Role::Blank, &|r| r == Role::Blank),
     ] {
-        let (e, i) = (vals(pred, Some(true)), vals(pred, Some(false)));
+        // Controls are one treatment: compare raw readings. Sample wells differ in treatment,
+        // so each is divided by the mean of its treatment group (same cell line, drugs and
+        // doses), and only groups with wells both on the edge and inside count; a checkerboard
+        // with every dose pair once per plate therefore has no sample edge check.
+        let (e, i) = if role == Role::Sample {
+            sample_edge_ratios(norm, format)
+        } else {
+            (vals(pred, Some(true)), vals(pred, Some(false)))
+        };
         if e.len() < 2 || i.len() < 2 {
             continue;
         }

@@ -265,3 +265,62 @@ fn edge_effect_and_errors() {
     assert!(matches!(err, NormalizeError::NoUntreated { .. }));
     assert!(err.to_string().contains("P1"));
 }
+
+#[test]
+fn sample_edge_effect_compares_like_with_like() {
+    use Role::*;
+    // the same treatment (1.0) on the edge (A2, A3) and inside (B2, B3): edge reads 30 % low
+    let mut wells = vec![
+        ("A1", Blank, None, n(0.0)),
+        ("D1", Blank, None, n(0.0)),
+        ("B1", Untreated, None, n(1.0)),
+        ("C1", Untreated, None, n(1.0)),
+        ("A2", Sample, Some(1.0), n(0.35)),
+        ("A3", Sample, Some(1.0), n(0.36)),
+        ("B2", Sample, Some(1.0), n(0.50)),
+        ("B3", Sample, Some(1.0), n(0.51)),
+    ];
+    let (plate, layout) = build(&wells);
+    let np = normalize_plate(
+        &plate,
+        &plate.reads[0],
+        &layout,
+        &NormalizeOptions::default(),
+    )
+    .unwrap();
+    let qc = plate_qc(&np, PlateFormat::W24, &QcThresholds::default());
+    let e = qc.edge.iter().find(|e| e.role == Sample).unwrap();
+    assert_eq!((e.n_edge, e.n_inner), (2, 2));
+    assert!(
+        (e.ratio - (0.355 / 0.43) / (0.505 / 0.43)).abs() < HAND_ABS,
+        "{}",
+        e.ratio
+    );
+
+    // a dose series running from the edge inwards is not an edge effect: every dose is a
+    // different treatment, so there is nothing to compare and no sample edge check
+    wells.truncate(4);
+    wells.extend([
+        ("A2", Sample, Some(0.1), n(0.9)),
+        ("B2", Sample, Some(1.0), n(0.5)),
+        ("C2", Sample, Some(10.0), n(0.2)),
+        ("D2", Sample, Some(100.0), n(0.05)),
+    ]);
+    let (plate, layout) = build(&wells);
+    let np = normalize_plate(
+        &plate,
+        &plate.reads[0],
+        &layout,
+        &NormalizeOptions::default(),
+    )
+    .unwrap();
+    let qc = plate_qc(&np, PlateFormat::W24, &QcThresholds::default());
+    assert!(qc.edge.iter().all(|e| e.role != Sample), "{:?}", qc.edge);
+    assert!(
+        !qc.warnings
+            .iter()
+            .any(|w| w.contains("edge effect on sample")),
+        "{:?}",
+        qc.warnings
+    );
+}
