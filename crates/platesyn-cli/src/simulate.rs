@@ -29,6 +29,7 @@ use anyhow::{Context, Result, bail};
 
 use platesyn_plate::model::{Flag, Read, Value};
 use platesyn_plate::{Plate, PlateFormat, WellId, write};
+use platesyn_synergy::bootstrap::SplitMix64;
 
 /// Concentration unit of every drug in the simulated screen.
 pub const UNIT: &str = "nM";
@@ -194,23 +195,20 @@ const FLAGGED_WELLS: [(&str, &str, Flag); 2] = [
     ("RES_C8_docetaxel_r3", "D5", Flag::Overflow),
 ];
 
-/// A small deterministic generator (splitmix64) with normal deviates (Box-Muller).
+/// A small deterministic generator with normal deviates (Box-Muller) over the synergy crate's
+/// SplitMix64 (seeded with `seed ^ 0x9E37_79B9_7F4A_7C15`).
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     /// Seeded generator.
     pub fn new(seed: u64) -> Self {
-        Self(seed ^ 0x9E37_79B9_7F4A_7C15)
+        Self(SplitMix64::new(seed ^ 0x9E37_79B9_7F4A_7C15))
     }
 
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in (0, 1).
