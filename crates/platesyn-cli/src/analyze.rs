@@ -10,11 +10,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use platesyn_plate::{Layout, PlateFile, PlateLayout, read_path};
-use platesyn_report::OutputGuard;
-use platesyn_report::screen::{Issue, PlateInput, ScreenOptions, analyze};
+use platesyn_report::screen::{Issue, PlateInput, ScreenBuilder, ScreenOptions};
 use platesyn_report::screen_report::{
-    FigureFormats, all_tables, html_report, plan_figures, render_figures, write_file,
+    FigureFormats, FigureSet, PlannedFigure, RenderedFigure, all_tables, html_report, plan_figures,
+    plan_plate_maps, render_figures, wells_table, write_file,
 };
+use platesyn_report::{OutputGuard, TableStream};
 use platesyn_synergy::{BaselineCorrection, BootstrapOptions, LoeweMode, Model, ScoreOptions};
 use rayon::prelude::*;
 
@@ -22,8 +23,11 @@ use crate::fsutil;
 
 /// Figures rendered per parallel chunk (bounds the memory held by rendered images).
 const FIGURE_CHUNK: usize = 64;
-/// Figures inlined in `report.html`; the rest are only in `figures/`.
-const REPORT_MAX_FIGURES: usize = 160;
+/// Plates read, normalized and written per chunk (bounds the memory held by wells).
+const PLATE_CHUNK: usize = 256;
+/// Figures inlined in `report.html` per report section (blocks, fits, plates); the rest are
+/// only in `figures/`.
+const REPORT_MAX_FIGURES: [(&str, usize); 3] = [("blocks", 80), ("fits", 40), ("plates", 80)];
 
 /// Options of `platesyn analyze` (see `platesyn analyze --help`).
 #[derive(Debug, Clone)]
@@ -48,6 +52,8 @@ pub struct AnalyzeArgs {
     pub seed: u64,
     /// Figure formats; `None` = no figures.
     pub figures: Option<FigureFormats>,
+    /// Which figures.
+    pub figure_set: FigureSet,
     /// Worker threads (0 = all cores).
     pub jobs: usize,
     /// No progress bar, no summary line.
@@ -124,11 +130,103 @@ fn pick_plate(
     })
 }
 
+/// Renders planned figures in parallel chunks, writes them as they come, keeps a few per
+/// report section for `report.html` and turns render failures into issues.
+struct FigureSink<'a> {
+    set: Option<FigureSet>,
+    formats: FigureFormats,
+    out: &'a Path,
+    guard: &'a OutputGuard,
+    quiet: bool,
+    kept: Vec<RenderedFigure>,
+    total: usize,
+    issues: Vec<Issue>,
+}
+
+impl<'a> FigureSink<'a> {
+    fn new(args: &AnalyzeArgs, out: &'a Path, guard: &'a OutputGuard) -> Result<Self> {
+        if args.figures.is_some() {
+            std::fs::create_dir_all(out.join("figures")).context("cannot create figures/")?;
+        }
+        Ok(Self {
+            set: args.figures.map(|_| args.figure_set),
+            formats: args.figures.unwrap_or(FigureFormats {
+                png: false,
+                svg: false,
+            }),
+            out,
+            guard,
+            quiet: args.quiet,
+            kept: Vec::new(),
+            total: 0,
+            issues: Vec::new(),
+        })
+    }
+
+    fn keep(&self, section: &str) -> bool {
+        let cap = REPORT_MAX_FIGURES
+            .iter()
+            .find(|(s, _)| *s == section)
+            .map_or(0, |(_, n)| *n);
+        self.kept.iter().filter(|f| f.section == section).count() < cap
+    }
+
+    fn render(
+        &mut self,
+        pool: &rayon::ThreadPool,
+        mut plan: Vec<PlannedFigure>,
+        written: &mut Vec<PathBuf>,
+    ) -> Result<()> {
+        let pb = progress(
+            self.quiet || plan.len() < FIGURE_CHUNK,
+            plan.len(),
+            "figures",
+        );
+        self.total += plan.len();
+        while !plan.is_empty() {
+            let rest = plan.split_off(plan.len().min(FIGURE_CHUNK));
+            let chunk = std::mem::replace(&mut plan, rest);
+            let n = chunk.len();
+            let formats = self.formats;
+            let done = pool.install(|| render_figures(chunk, formats));
+            for f in done {
+                match f {
+                    Ok(f) => {
+                        if let Some(png) = &f.png {
+                            let rel = format!("figures/{}.png", f.stem);
+                            write_file(self.out, &rel, png, self.guard, written)?;
+                        }
+                        if let Some(svg) = &f.svg {
+                            let rel = format!("figures/{}.svg", f.stem);
+                            write_file(self.out, &rel, svg.as_bytes(), self.guard, written)?;
+                        }
+                        if self.keep(f.section) {
+                            self.kept.push(f);
+                        }
+                    }
+                    Err((stem, e)) => self.issues.push(Issue {
+                        subject: stem,
+                        kind: "figure".into(),
+                        message: e.to_string(),
+                    }),
+                }
+            }
+            pb.inc(n as u64);
+        }
+        pb.finish_and_clear();
+        Ok(())
+    }
+
+    fn into_parts(self) -> (Vec<RenderedFigure>, usize, Vec<Issue>) {
+        (self.kept, self.total, self.issues)
+    }
+}
+
 /// Run `platesyn analyze`.
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let layout = Layout::from_path(&args.layout)?;
     let exports = fsutil::expand_inputs(&args.exports)?;
-    let (bound, mut issues) = bind_paths(&layout, &exports);
+    let (bound, issues) = bind_paths(&layout, &exports);
 
     // inputs are protected; the output folder may not lie inside an input folder
     let mut guard = OutputGuard::new();
@@ -155,52 +253,6 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         .context("cannot start worker threads")?;
     let started = std::time::Instant::now();
 
-    // read every distinct file once, in parallel
-    let mut files: Vec<PathBuf> = bound.iter().map(|(_, p)| p.clone()).collect();
-    files.sort();
-    files.dedup();
-    let pb = progress(args.quiet, files.len(), "reading");
-    let read: Vec<(PathBuf, Result<PlateFile, String>)> = pool.install(|| {
-        files
-            .par_iter()
-            .map(|p| {
-                let r = read_path(p, None).map_err(|e| e.to_string());
-                pb.inc(1);
-                (p.clone(), r)
-            })
-            .collect()
-    });
-    pb.finish_and_clear();
-    let read: BTreeMap<PathBuf, Result<PlateFile, String>> = read.into_iter().collect();
-    let mut inputs = Vec::new();
-    let mut nth_in_file: BTreeMap<&PathBuf, usize> = BTreeMap::new();
-    for (i, path) in &bound {
-        let lp = &layout.plates[*i];
-        match &read[path] {
-            Ok(file) => {
-                let nth = nth_in_file.entry(path).or_insert(0);
-                match pick_plate(file, lp, *nth) {
-                    Ok(plate) => inputs.push(PlateInput {
-                        file: path.display().to_string(),
-                        layout: lp.clone(),
-                        plate,
-                    }),
-                    Err(m) => issues.push(Issue {
-                        subject: format!("{} ({})", lp.name, path.display()),
-                        kind: "read".into(),
-                        message: m,
-                    }),
-                }
-                *nth += 1;
-            }
-            Err(m) => issues.push(Issue {
-                subject: format!("{} ({})", lp.name, path.display()),
-                kind: "read".into(),
-                message: m.clone(),
-            }),
-        }
-    }
-
     let opts = ScreenOptions {
         normalize: platesyn_dose::NormalizeOptions {
             exclude_outliers: args.exclude_outliers,
@@ -219,12 +271,96 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         }),
         ..ScreenOptions::default()
     };
-    let mut results = pool.install(|| analyze(&inputs, &opts));
-    results.issues.extend(issues);
-    results.issues.sort();
+    let mut screen = ScreenBuilder::new(opts);
+    for i in issues {
+        screen.push_issue(i);
+    }
+    let mut written: Vec<PathBuf> = Vec::new();
+    let mut figures = FigureSink::new(args, &out, &guard)?;
+
+    // plates, a chunk at a time: read (in parallel), normalize and QC, stream the wells out,
+    // draw the plate maps; only summaries and sample points stay in memory
+    let mut wells = TableStream::create(
+        &out.join("wells.csv"),
+        Some(&out.join("wells.parquet")),
+        &guard,
+        &wells_table(&[])?,
+    )?;
+    let files: Vec<PathBuf> = {
+        let mut f: Vec<PathBuf> = bound.iter().map(|(_, p)| p.clone()).collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    let mut uses_left: BTreeMap<&PathBuf, usize> = BTreeMap::new();
+    for (_, p) in &bound {
+        *uses_left.entry(p).or_insert(0) += 1;
+    }
+    let mut cache: BTreeMap<PathBuf, Result<PlateFile, String>> = BTreeMap::new();
+    let mut nth_in_file: BTreeMap<&PathBuf, usize> = BTreeMap::new();
+    let pb = progress(args.quiet, bound.len(), "plates");
+    for chunk in bound.chunks(PLATE_CHUNK) {
+        let mut to_read: Vec<&PathBuf> = chunk
+            .iter()
+            .map(|(_, p)| p)
+            .filter(|p| !cache.contains_key(*p))
+            .collect();
+        to_read.sort();
+        to_read.dedup();
+        let read: Vec<(PathBuf, Result<PlateFile, String>)> = pool.install(|| {
+            to_read
+                .par_iter()
+                .map(|p| ((*p).clone(), read_path(p, None).map_err(|e| e.to_string())))
+                .collect()
+        });
+        cache.extend(read);
+        let mut inputs = Vec::with_capacity(chunk.len());
+        for (i, path) in chunk {
+            let lp = &layout.plates[*i];
+            let nth = nth_in_file.entry(path).or_insert(0);
+            let left = uses_left.get_mut(path).map_or(0, |n| {
+                *n -= 1;
+                *n
+            });
+            let picked = match &cache[path] {
+                Ok(file) => pick_plate(file, lp, *nth),
+                Err(m) => Err(m.clone()),
+            };
+            *nth += 1;
+            if left == 0 {
+                cache.remove(path);
+            }
+            match picked {
+                Ok(plate) => inputs.push(PlateInput {
+                    file: path.display().to_string(),
+                    layout: lp,
+                    plate,
+                }),
+                Err(m) => screen.push_issue(Issue {
+                    subject: format!("{} ({})", lp.name, path.display()),
+                    kind: "read".into(),
+                    message: m,
+                }),
+            }
+        }
+        let plates = pool.install(|| screen.add_plates(&inputs));
+        drop(inputs);
+        wells.append(&pool.install(|| wells_table(&plates))?)?;
+        if figures.set.is_some_and(FigureSet::plate_maps) {
+            figures.render(&pool, plan_plate_maps(&plates), &mut written)?;
+        }
+        pb.inc(chunk.len() as u64);
+    }
+    pb.finish_and_clear();
+    wells.finish()?;
+    written.push(PathBuf::from("wells.csv"));
+    written.push(PathBuf::from("wells.parquet"));
+
+    let pb = progress(args.quiet, 1, "fitting");
+    let mut results = pool.install(|| screen.finish());
+    pb.finish_and_clear();
 
     // tables
-    let mut written: Vec<PathBuf> = Vec::new();
     let tables = all_tables(&results, &args.models)?;
     for (name, t) in &tables {
         write_file(
@@ -243,56 +379,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         )?;
     }
 
-    // figures: rendered in parallel chunks and written as they come, so memory stays bounded;
-    // the report inlines the first REPORT_MAX_FIGURES (all of them for the 36-plate demo)
-    let mut rendered = Vec::new();
-    let mut n_figures = 0usize;
-    if let Some(formats) = args.figures {
-        std::fs::create_dir_all(out.join("figures")).context("cannot create figures/")?;
-        let mut plan = plan_figures(&results, &args.models);
-        n_figures = plan.len();
-        let pb = progress(args.quiet, plan.len(), "figures");
-        while !plan.is_empty() {
-            let rest = plan.split_off(plan.len().min(FIGURE_CHUNK));
-            let chunk = std::mem::replace(&mut plan, rest);
-            let n = chunk.len();
-            let done = pool.install(|| render_figures(chunk, formats));
-            for f in done {
-                match f {
-                    Ok(f) => {
-                        if let Some(png) = &f.png {
-                            write_file(
-                                &out,
-                                &format!("figures/{}.png", f.stem),
-                                png,
-                                &guard,
-                                &mut written,
-                            )?;
-                        }
-                        if let Some(svg) = &f.svg {
-                            write_file(
-                                &out,
-                                &format!("figures/{}.svg", f.stem),
-                                svg.as_bytes(),
-                                &guard,
-                                &mut written,
-                            )?;
-                        }
-                        if rendered.len() < REPORT_MAX_FIGURES {
-                            rendered.push(f);
-                        }
-                    }
-                    Err((stem, e)) => results.issues.push(Issue {
-                        subject: stem,
-                        kind: "figure".into(),
-                        message: e.to_string(),
-                    }),
-                }
-            }
-            pb.inc(n as u64);
-        }
-        pb.finish_and_clear();
+    // block and curve figures
+    if let Some(set) = figures.set {
+        let plan = plan_figures(&results, &args.models, set);
+        figures.render(&pool, plan, &mut written)?;
     }
+    let (rendered, n_figures, figure_issues) = figures.into_parts();
+    results.issues.extend(figure_issues);
+    results.issues.sort();
 
     let option_list = option_list(args);
     let mut html = html_report(&results, &tables, &rendered, &option_list);
@@ -316,7 +410,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     // manifest: inputs with SHA-256, options, version, outputs (the only file with a timestamp)
     let mut inputs_json = Vec::new();
     let mut all_inputs = vec![args.layout.clone()];
-    all_inputs.extend(files.iter().cloned());
+    all_inputs.extend(files);
     for p in &all_inputs {
         let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
         inputs_json.push(serde_json::json!({"path": p.display().to_string(), "sha256": fsutil::sha256_hex(&bytes), "bytes": bytes.len()}));
@@ -337,7 +431,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let n_warn: usize = results
         .plates
         .iter()
-        .map(|p| p.qc.warnings.len() + p.norm.warnings.len())
+        .map(|p| p.qc.warnings.len() + p.warnings.len())
         .sum();
     if !args.quiet {
         eprintln!(

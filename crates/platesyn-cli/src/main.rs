@@ -41,6 +41,16 @@ enum BaselineArg {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum FigureSetArg {
+    /// Heatmaps, shift curves, single-agent curves and plate maps.
+    All,
+    /// Heatmaps and shift curves (per block).
+    Blocks,
+    /// Synergy heatmaps only (fastest for large batches).
+    Heatmaps,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum FigureArg {
     Png,
     Svg,
@@ -134,6 +144,9 @@ enum Command {
         /// Figure format.
         #[arg(long, value_enum, default_value = "png")]
         format: FigureArg,
+        /// Which figures to draw.
+        #[arg(long, value_enum, default_value = "all")]
+        figures: FigureSetArg,
         /// Write no figures.
         #[arg(long)]
         no_figures: bool,
@@ -211,6 +224,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bootstrap,
             seed,
             format,
+            figures,
             no_figures,
             jobs,
             quiet,
@@ -248,6 +262,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         svg: true,
                     },
                 }),
+                figure_set: match figures {
+                    FigureSetArg::All => platesyn_report::screen_report::FigureSet::All,
+                    FigureSetArg::Blocks => platesyn_report::screen_report::FigureSet::Blocks,
+                    FigureSetArg::Heatmaps => platesyn_report::screen_report::FigureSet::Heatmaps,
+                },
                 jobs,
                 quiet,
                 force,

@@ -18,8 +18,8 @@ pub mod screen_report;
 pub mod table;
 
 pub use error::ReportError;
-pub use output::OutputGuard;
-pub use table::{ColumnData, Table};
+pub use output::{AtomicFile, OutputGuard};
+pub use table::{ColumnData, Table, TableStream};
 
 /// The platesyn version written into reports (this crate's version; the workspace shares one).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -54,6 +54,19 @@ impl OutputGuard {
     /// Fails without touching anything when `path` is a protected input. On any error the
     /// temporary file is removed.
     pub fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+        let mut f = self.create_atomic(path)?;
+        f.write_all(bytes).map_err(|source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        f.commit()
+    }
+
+    /// Opens a streaming atomic output: write to the returned [`AtomicFile`], then
+    /// [`AtomicFile::commit`] it. Until the commit the data sit in a hidden temporary file in
+    /// the destination directory; dropping the [`AtomicFile`] uncommitted removes it, so a
+    /// reader never sees a half-written `path`.
+    pub fn create_atomic(&self, path: &Path) -> Result<AtomicFile, ReportError> {
         if self.is_protected(path) {
             return Err(ReportError::WouldOverwriteInput {
                 path: path.to_path_buf(),
@@ -79,23 +92,94 @@ impl OutputGuard {
             std::process::id(),
             TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let io_err = |source| ReportError::Io {
+        let file = fs::File::create(&tmp).map_err(|source| ReportError::Io {
             path: path.to_path_buf(),
             source,
-        };
-        let result = (|| {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            drop(f);
-            fs::rename(&tmp, path)
-        })();
-        if let Err(e) = result {
-            // Best effort: the temporary may not exist if creation itself failed.
-            let _ = fs::remove_file(&tmp);
-            return Err(io_err(e));
+        })?;
+        Ok(AtomicFile {
+            file: Some(file),
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// An output being written: a hidden temporary file renamed over its destination by
+/// [`AtomicFile::commit`], removed when dropped uncommitted. See [`OutputGuard::create_atomic`].
+#[derive(Debug)]
+pub struct AtomicFile {
+    file: Option<fs::File>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// The destination path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A second handle on the temporary file (for writers that must own theirs); everything
+    /// written through it is part of the output.
+    pub fn try_clone_file(&self) -> Result<fs::File, ReportError> {
+        self.handle()
+            .and_then(|f| f.try_clone().map_err(|source| self.io_err(source)))
+    }
+
+    fn handle(&self) -> Result<&fs::File, ReportError> {
+        self.file
+            .as_ref()
+            .ok_or_else(|| self.io_err(std::io::Error::other("output already committed")))
+    }
+
+    fn io_err(&self, source: std::io::Error) -> ReportError {
+        ReportError::Io {
+            path: self.path.clone(),
+            source,
         }
-        Ok(())
+    }
+
+    /// Flushes the data to disk and renames the temporary file over the destination.
+    pub fn commit(mut self) -> Result<(), ReportError> {
+        let Some(f) = self.file.take() else {
+            return Err(self.io_err(std::io::Error::other("output already committed")));
+        };
+        let result = f.sync_all().and_then(|()| {
+            drop(f);
+            fs::rename(&self.tmp, &self.path)
+        });
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = fs::remove_file(&self.tmp);
+                Err(self.io_err(e))
+            }
+        }
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.file.as_mut() {
+            Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("output already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.file.as_mut() {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            // Best effort: an uncommitted output leaves nothing behind.
+            let _ = fs::remove_file(&self.tmp);
+        }
     }
 }
 
@@ -159,6 +243,27 @@ mod tests {
             entries(dir.path()),
             vec!["plate.csv".to_string(), "sub".to_string()]
         );
+    }
+
+    #[test]
+    fn streaming_output_appears_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("big.csv");
+        let guard = OutputGuard::new();
+        let mut f = guard.create_atomic(&out).unwrap();
+        f.write_all(b"a,b\n").unwrap();
+        let mut second = f.try_clone_file().unwrap();
+        second.write_all(b"1,2\n").unwrap();
+        assert!(!out.exists(), "visible before commit");
+        f.commit().unwrap();
+        assert_eq!(fs::read(&out).unwrap(), b"a,b\n1,2\n");
+        assert_eq!(entries(dir.path()), vec!["big.csv".to_string()]);
+        // dropped uncommitted: nothing is left, the old file stays
+        let mut g = guard.create_atomic(&out).unwrap();
+        g.write_all(b"partial").unwrap();
+        drop(g);
+        assert_eq!(fs::read(&out).unwrap(), b"a,b\n1,2\n");
+        assert_eq!(entries(dir.path()), vec!["big.csv".to_string()]);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //!   pooled across replicate plates (replicates = wells at the same dose pair);
 //! * responses are viability % of the plate's untreated mean (blank-corrected).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use platesyn_dose::{
     CurveFit, FitSpec, ModelKind, NormalizeOptions, NormalizedPlate, PlateQc, QcThresholds,
@@ -72,16 +72,17 @@ impl Default for ScreenOptions {
 
 /// One export plate bound to its layout plate.
 #[derive(Debug, Clone)]
-pub struct PlateInput {
+pub struct PlateInput<'a> {
     /// The export file (as given).
     pub file: String,
     /// The layout plate.
-    pub layout: PlateLayout,
+    pub layout: &'a PlateLayout,
     /// The plate read from the export.
     pub plate: Plate,
 }
 
-/// A plate after normalization and QC.
+/// A plate after normalization and QC, with every well (see [`PlateSummary`] for what is kept
+/// of it once its wells are written).
 #[derive(Debug, Clone)]
 pub struct PlateResult {
     /// The export file.
@@ -94,6 +95,49 @@ pub struct PlateResult {
     pub norm: NormalizedPlate,
     /// QC.
     pub qc: PlateQc,
+}
+
+/// What a screen keeps of a plate after its wells have been written: file, QC and warnings.
+#[derive(Debug, Clone)]
+pub struct PlateSummary {
+    /// The export file.
+    pub file: String,
+    /// Layout plate name.
+    pub plate: String,
+    /// Geometry of the export plate.
+    pub format: platesyn_plate::PlateFormat,
+    /// Read used.
+    pub read: String,
+    /// Blank mean (absorbance units).
+    pub blank: f64,
+    /// Untreated mean (absorbance units, blank-corrected).
+    pub untreated: f64,
+    /// Normalization warnings.
+    pub warnings: Vec<String>,
+    /// QC.
+    pub qc: PlateQc,
+    /// Wells excluded (flags, outliers when asked).
+    pub n_excluded: usize,
+    /// Layout wells the export does not hold.
+    pub n_not_read: usize,
+}
+
+impl PlateSummary {
+    /// The summary of a normalized plate.
+    pub fn of(p: &PlateResult) -> Self {
+        Self {
+            file: p.file.clone(),
+            plate: p.plate.clone(),
+            format: p.format,
+            read: p.norm.read.clone(),
+            blank: p.norm.blank,
+            untreated: p.norm.untreated,
+            warnings: p.norm.warnings.clone(),
+            qc: p.qc.clone(),
+            n_excluded: p.norm.wells.iter().filter(|w| w.excluded.is_some()).count(),
+            n_not_read: p.norm.not_read.len(),
+        }
+    }
 }
 
 /// Something that went wrong, itemized in `errors.csv` and the report.
@@ -210,8 +254,9 @@ pub struct Sensitization {
 /// Everything a screen analysis produces.
 #[derive(Debug, Clone, Default)]
 pub struct ScreenResults {
-    /// Plates, in input order.
-    pub plates: Vec<PlateResult>,
+    /// Plates, in input order (their wells are streamed out by [`ScreenBuilder::add_plates`]'s
+    /// caller).
+    pub plates: Vec<PlateSummary>,
     /// Single-agent curves, sorted by cell line and drug.
     pub curves: Vec<CurveResult>,
     /// Drug A at each fixed partner dose, sorted.
@@ -273,7 +318,7 @@ fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult,
         ));
     }
     let read = pick_read(&input.plate, opts.read.as_deref()).map_err(|m| issue("read", m))?;
-    let norm = normalize_plate(&input.plate, read, &input.layout, &opts.normalize)
+    let norm = normalize_plate(&input.plate, read, input.layout, &opts.normalize)
         .map_err(|e| issue("normalize", e.to_string()))?;
     let qc = plate_qc(&norm, input.plate.format, &opts.qc);
     Ok(PlateResult {
@@ -285,21 +330,143 @@ fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult,
     })
 }
 
-/// A usable sample point.
-struct Obs<'a> {
-    plate: &'a str,
-    cell_line: &'a str,
-    drug_a: Option<&'a str>,
+/// Interned text: observations of a large screen hold small ids, not strings.
+#[derive(Debug, Default)]
+struct Interner {
+    ids: std::collections::HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.ids.insert(s.to_owned(), i);
+        self.names.push(s.to_owned());
+        i
+    }
+
+    fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+}
+
+/// A single-agent curve: cell line, drug.
+type CurveKey = (String, String);
+/// A block: cell line, drug A, drug B.
+type BlockKey = (String, String, String);
+/// Drug A at a fixed partner dose: cell line, drug A, drug B, dose (`f64` bits).
+type FixedKey = (String, String, String, u64);
+
+/// Interned id of the empty text (interned first by [`ScreenBuilder::new`]).
+const EMPTY_ID: u32 = 0;
+
+/// A usable sample point (text fields interned).
+#[derive(Debug, Clone, Copy)]
+struct Obs {
+    plate: u32,
+    cell_line: u32,
+    drug_a: Option<u32>,
     conc_a: f64,
-    drug_b: Option<&'a str>,
+    drug_b: Option<u32>,
     conc_b: f64,
-    unit: &'a str,
+    unit: u32,
     viability: f64,
 }
 
-fn observations(plates: &[PlateResult]) -> Vec<Obs<'_>> {
-    let mut out = Vec::new();
-    for p in plates {
+#[derive(Default)]
+struct Pool {
+    unit: Option<u32>,
+    plates: std::collections::BTreeSet<u32>,
+    dose: Vec<f64>,
+    response: Vec<f64>,
+}
+
+impl Pool {
+    fn add(&mut self, o: &Obs, dose: f64) {
+        // the first non-empty unit (id 0 is the empty text)
+        if self.unit.is_none_or(|u| u == EMPTY_ID) {
+            self.unit = Some(o.unit);
+        }
+        self.plates.insert(o.plate);
+        self.dose.push(dose);
+        self.response.push(o.viability);
+    }
+
+    fn unit(&self, names: &Interner) -> String {
+        self.unit
+            .map(|u| names.name(u).to_owned())
+            .unwrap_or_default()
+    }
+
+    fn plates(&self, names: &Interner) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .plates
+            .iter()
+            .map(|&p| names.name(p).to_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// A screen analysed plate by plate: [`ScreenBuilder::add_plates`] normalizes and QCs a chunk
+/// of plates and keeps only their summaries and usable sample points, so the caller can write
+/// each chunk's wells and drop them; [`ScreenBuilder::finish`] pools the points into curves and
+/// blocks and fits and scores them. Results are the same whatever the chunking.
+pub struct ScreenBuilder {
+    opts: ScreenOptions,
+    names: Interner,
+    obs: Vec<Obs>,
+    plates: Vec<PlateSummary>,
+    issues: Vec<Issue>,
+}
+
+impl ScreenBuilder {
+    /// An empty screen.
+    pub fn new(opts: ScreenOptions) -> Self {
+        let mut names = Interner::default();
+        let empty = names.id("");
+        debug_assert_eq!(empty, EMPTY_ID);
+        Self {
+            opts,
+            names,
+            obs: Vec::new(),
+            plates: Vec::new(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// Records an issue found by the caller (reading, binding).
+    pub fn push_issue(&mut self, issue: Issue) {
+        self.issues.push(issue);
+    }
+
+    /// Normalizes and QCs `inputs` (in parallel, results in input order), records their
+    /// summaries and sample points, and returns the normalized plates (for the wells table and
+    /// plate maps). A plate that cannot be normalized becomes an issue.
+    pub fn add_plates(&mut self, inputs: &[PlateInput<'_>]) -> Vec<PlateResult> {
+        let opts = &self.opts;
+        let per_plate: Vec<Result<PlateResult, Issue>> =
+            inputs.par_iter().map(|i| plate_result(i, opts)).collect();
+        let mut out = Vec::with_capacity(per_plate.len());
+        for r in per_plate {
+            match r {
+                Ok(p) => {
+                    self.observe(&p);
+                    self.plates.push(PlateSummary::of(&p));
+                    out.push(p);
+                }
+                Err(issue) => self.issues.push(issue),
+            }
+        }
+        out
+    }
+
+    fn observe(&mut self, p: &PlateResult) {
+        let plate = self.names.id(&p.plate);
         for w in &p.norm.wells {
             if w.role != Role::Sample || w.excluded.is_some() {
                 continue;
@@ -307,175 +474,186 @@ fn observations(plates: &[PlateResult]) -> Vec<Obs<'_>> {
             let Some(v) = w.viability_pct.filter(|v| v.is_finite()) else {
                 continue;
             };
-            out.push(Obs {
-                plate: &p.plate,
-                cell_line: w.info.cell_line.as_deref().unwrap_or(""),
-                drug_a: w.info.drug_a.as_deref(),
-                conc_a: w.info.conc_a.unwrap_or(0.0),
-                drug_b: w.info.drug_b.as_deref(),
-                conc_b: w.info.conc_b.unwrap_or(0.0),
-                unit: w.info.unit.as_deref().unwrap_or(""),
+            let i = &w.info;
+            let o = Obs {
+                plate,
+                cell_line: self.names.id(i.cell_line.as_deref().unwrap_or("")),
+                drug_a: i.drug_a.as_deref().map(|d| self.names.id(d)),
+                conc_a: i.conc_a.unwrap_or(0.0),
+                drug_b: i.drug_b.as_deref().map(|d| self.names.id(d)),
+                conc_b: i.conc_b.unwrap_or(0.0),
+                unit: self.names.id(i.unit.as_deref().unwrap_or("")),
                 viability: v,
-            });
+            };
+            self.obs.push(o);
         }
     }
-    out
-}
 
-#[derive(Default)]
-struct Pool {
-    unit: String,
-    plates: std::collections::BTreeSet<String>,
-    dose: Vec<f64>,
-    response: Vec<f64>,
-}
-
-impl Pool {
-    fn add(&mut self, o: &Obs<'_>, dose: f64) {
-        if self.unit.is_empty() {
-            o.unit.clone_into(&mut self.unit);
-        }
-        self.plates.insert(o.plate.to_owned());
-        self.dose.push(dose);
-        self.response.push(o.viability);
-    }
-}
-
-/// Analyze a screen.
-pub fn analyze(inputs: &[PlateInput], opts: &ScreenOptions) -> ScreenResults {
-    let mut results = ScreenResults::default();
-    let per_plate: Vec<Result<PlateResult, Issue>> =
-        inputs.par_iter().map(|i| plate_result(i, opts)).collect();
-    for r in per_plate {
-        match r {
-            Ok(p) => results.plates.push(p),
-            Err(issue) => results.issues.push(issue),
-        }
-    }
-    let obs = observations(&results.plates);
-
-    // single-agent pools: (cell line, drug)
-    let mut single: BTreeMap<(String, String), Pool> = BTreeMap::new();
-    // blocks: (cell line, drug A, drug B)
-    let mut blocks: BTreeMap<(String, String, String), (Pool, Vec<Point>)> = BTreeMap::new();
-    // drug A at fixed partner dose: (cell line, drug A, drug B, dose bits)
-    let mut fixed: BTreeMap<(String, String, String, u64), Pool> = BTreeMap::new();
-    for o in &obs {
-        let a = o.drug_a.filter(|_| o.conc_a > 0.0);
-        let b = o.drug_b.filter(|_| o.conc_b > 0.0);
-        match (a, b) {
-            (Some(da), None) => single
-                .entry((o.cell_line.into(), da.into()))
-                .or_default()
-                .add(o, o.conc_a),
-            (None, Some(db)) => single
-                .entry((o.cell_line.into(), db.into()))
-                .or_default()
-                .add(o, o.conc_b),
-            (None, None) => {
-                for d in [o.drug_a, o.drug_b].into_iter().flatten() {
-                    single
-                        .entry((o.cell_line.into(), d.into()))
+    /// Pools the recorded points into single-agent curves, fixed-partner curves and blocks,
+    /// fits and scores them (in parallel), and calls sensitization.
+    #[allow(clippy::too_many_lines)]
+    pub fn finish(self) -> ScreenResults {
+        let Self {
+            opts,
+            names,
+            obs,
+            plates,
+            issues,
+        } = self;
+        let mut results = ScreenResults {
+            plates,
+            issues,
+            ..ScreenResults::default()
+        };
+        // single-agent pools: (cell line, drug); blocks: (cell line, drug A, drug B); drug A
+        // at a fixed partner dose: (cell line, drug A, drug B, dose bits). Keyed by interned
+        // ids here, then sorted by name.
+        let mut single: HashMap<(u32, u32), Pool> = HashMap::new();
+        let mut blocks: HashMap<(u32, u32, u32), (Pool, Vec<Point>)> = HashMap::new();
+        let mut fixed: HashMap<(u32, u32, u32, u64), Pool> = HashMap::new();
+        for o in &obs {
+            let a = o.drug_a.filter(|_| o.conc_a > 0.0);
+            let b = o.drug_b.filter(|_| o.conc_b > 0.0);
+            match (a, b) {
+                (Some(da), None) => single
+                    .entry((o.cell_line, da))
+                    .or_default()
+                    .add(o, o.conc_a),
+                (None, Some(db)) => single
+                    .entry((o.cell_line, db))
+                    .or_default()
+                    .add(o, o.conc_b),
+                (None, None) => {
+                    for d in [o.drug_a, o.drug_b].into_iter().flatten() {
+                        single.entry((o.cell_line, d)).or_default().add(o, 0.0);
+                    }
+                }
+                (Some(_), Some(_)) => {}
+            }
+            if let (Some(da), Some(db)) = (o.drug_a, o.drug_b) {
+                let entry = blocks.entry((o.cell_line, da, db)).or_default();
+                entry.0.add(o, 0.0);
+                entry.1.push(Point {
+                    conc_a: o.conc_a,
+                    conc_b: o.conc_b,
+                    response: o.viability,
+                });
+                if o.conc_b > 0.0 {
+                    fixed
+                        .entry((o.cell_line, da, db, o.conc_b.to_bits()))
                         .or_default()
-                        .add(o, 0.0);
+                        .add(o, o.conc_a);
                 }
             }
-            (Some(_), Some(_)) => {}
         }
-        if let (Some(da), Some(db)) = (o.drug_a, o.drug_b) {
-            let key = (o.cell_line.to_owned(), da.to_owned(), db.to_owned());
-            let entry = blocks.entry(key).or_default();
-            entry.0.add(o, 0.0);
-            entry.1.push(Point {
-                conc_a: o.conc_a,
-                conc_b: o.conc_b,
-                response: o.viability,
-            });
-            if o.conc_b > 0.0 {
-                fixed
-                    .entry((o.cell_line.into(), da.into(), db.into(), o.conc_b.to_bits()))
-                    .or_default()
-                    .add(o, o.conc_a);
+        drop(obs);
+        let name = |i: u32| names.name(i).to_owned();
+        let mut single: Vec<(CurveKey, Pool)> = single
+            .into_iter()
+            .map(|((c, d), p)| ((name(c), name(d)), p))
+            .collect();
+        single.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut blocks: Vec<(BlockKey, (Pool, Vec<Point>))> = blocks
+            .into_iter()
+            .map(|((c, a, b), p)| ((name(c), name(a), name(b)), p))
+            .collect();
+        blocks.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut fixed: Vec<(FixedKey, Pool)> = fixed
+            .into_iter()
+            .map(|((c, a, b, d), p)| ((name(c), name(a), name(b), d), p))
+            .collect();
+        fixed.sort_by(|a, b| a.0.cmp(&b.0));
+
+        let spec = FitSpec::new(opts.fit_model);
+        let names = &names;
+        results.curves = single
+            .into_par_iter()
+            .map(|((cell_line, drug), pool)| CurveResult {
+                fit: fit_curve(&pool.dose, &pool.response, &spec),
+                cell_line,
+                drug,
+                partner: None,
+                unit: pool.unit(names),
+                plates: pool.plates(names),
+                dose: pool.dose,
+                response: pool.response,
+            })
+            .collect();
+        results.combo_curves = fixed
+            .into_par_iter()
+            .map(|((cell_line, drug_a, drug_b, bits), pool)| CurveResult {
+                fit: fit_curve(&pool.dose, &pool.response, &spec),
+                cell_line,
+                drug: drug_a,
+                partner: Some((drug_b, f64::from_bits(bits))),
+                unit: pool.unit(names),
+                plates: pool.plates(names),
+                dose: pool.dose,
+                response: pool.response,
+            })
+            .collect();
+        for c in results.curves.iter().chain(&results.combo_curves) {
+            if let platesyn_dose::FitStatus::Failed(reason) = &c.fit.status {
+                results.issues.push(Issue {
+                    subject: c.id(),
+                    kind: "fit".into(),
+                    message: format!("LL.4 fit failed: {reason}"),
+                });
             }
         }
-    }
 
-    let spec = FitSpec::new(opts.fit_model);
-    results.curves = single
-        .into_par_iter()
-        .map(|((cell_line, drug), pool)| CurveResult {
-            fit: fit_curve(&pool.dose, &pool.response, &spec),
-            cell_line,
-            drug,
-            partner: None,
-            unit: pool.unit,
-            plates: pool.plates.into_iter().collect(),
-            dose: pool.dose,
-            response: pool.response,
-        })
-        .collect();
-    results.combo_curves = fixed
-        .into_par_iter()
-        .map(|((cell_line, drug_a, drug_b, bits), pool)| CurveResult {
-            fit: fit_curve(&pool.dose, &pool.response, &spec),
-            cell_line,
-            drug: drug_a,
-            partner: Some((drug_b, f64::from_bits(bits))),
-            unit: pool.unit,
-            plates: pool.plates.into_iter().collect(),
-            dose: pool.dose,
-            response: pool.response,
-        })
-        .collect();
-    for c in results.curves.iter().chain(&results.combo_curves) {
-        if let platesyn_dose::FitStatus::Failed(reason) = &c.fit.status {
-            results.issues.push(Issue {
-                subject: c.id(),
-                kind: "fit".into(),
-                message: format!("LL.4 fit failed: {reason}"),
-            });
-        }
-    }
-
-    let scored: Vec<Result<BlockResult, Issue>> = blocks
-        .into_par_iter()
-        .map(|((cell_line, drug_a, drug_b), (pool, points))| {
-            let id = format!("{cell_line}/{drug_a}+{drug_b}");
-            let mut m = DoseMatrix::new(id.clone(), ResponseScale::PERCENT_VIABILITY, &points)
-                .map_err(|e| Issue {
-                    subject: id.clone(),
-                    kind: "synergy".into(),
-                    message: e.to_string(),
-                })?;
-            m.drug_a = Some(drug_a.clone());
-            m.drug_b = Some(drug_b.clone());
-            m.conc_unit = Some(pool.unit.clone()).filter(|u| !u.is_empty());
-            let scored = score_block(&m, opts.score);
-            let boot = opts
-                .bootstrap
-                .as_ref()
-                .map(|b| bootstrap(&m, opts.score, b));
-            Ok(BlockResult {
-                id,
-                cell_line,
-                drug_a,
-                drug_b,
-                unit: pool.unit,
-                plates: pool.plates.into_iter().collect(),
-                scored,
-                boot,
+        let scored: Vec<Result<BlockResult, Issue>> = blocks
+            .into_par_iter()
+            .map(|((cell_line, drug_a, drug_b), (pool, points))| {
+                let id = format!("{cell_line}/{drug_a}+{drug_b}");
+                let unit = pool.unit(names);
+                let mut m = DoseMatrix::new(id.clone(), ResponseScale::PERCENT_VIABILITY, &points)
+                    .map_err(|e| Issue {
+                        subject: id.clone(),
+                        kind: "synergy".into(),
+                        message: e.to_string(),
+                    })?;
+                m.drug_a = Some(drug_a.clone());
+                m.drug_b = Some(drug_b.clone());
+                m.conc_unit = Some(unit.clone()).filter(|u| !u.is_empty());
+                let scored = score_block(&m, opts.score);
+                let boot = opts
+                    .bootstrap
+                    .as_ref()
+                    .map(|b| bootstrap(&m, opts.score, b));
+                Ok(BlockResult {
+                    id,
+                    cell_line,
+                    drug_a,
+                    drug_b,
+                    unit,
+                    plates: pool.plates(names),
+                    scored,
+                    boot,
+                })
             })
-        })
-        .collect();
-    for r in scored {
-        match r {
-            Ok(b) => results.blocks.push(b),
-            Err(issue) => results.issues.push(issue),
+            .collect();
+        for r in scored {
+            match r {
+                Ok(b) => results.blocks.push(b),
+                Err(issue) => results.issues.push(issue),
+            }
         }
+        results.sensitization = sensitization(&results);
+        results.issues.sort();
+        results
     }
-    results.sensitization = sensitization(&results);
-    results.issues.sort();
-    results
+}
+
+/// Analyze a screen held in memory at once (small screens, tests): [`ScreenBuilder`] with one
+/// chunk. Returns the results and the normalized plates.
+pub fn analyze(
+    inputs: &[PlateInput<'_>],
+    opts: &ScreenOptions,
+) -> (ScreenResults, Vec<PlateResult>) {
+    let mut b = ScreenBuilder::new(opts.clone());
+    let plates = b.add_plates(inputs);
+    (b.finish(), plates)
 }
 
 /// Whether a single-agent curve calls its drug resistant.

@@ -17,7 +17,7 @@ use crate::figures::{
 };
 use crate::html::{HtmlReport, Section};
 use crate::output::OutputGuard;
-use crate::screen::{CurveResult, ScreenResults, fmt_dose};
+use crate::screen::{CurveResult, PlateResult, ScreenResults, fmt_dose};
 use crate::table::{ColumnData, Table};
 
 /// Which figure files to write.
@@ -29,6 +29,8 @@ pub struct FigureFormats {
     pub svg: bool,
 }
 
+/// Rows of a table shown in `report.html`; longer tables are cut there (never in the files).
+pub const REPORT_MAX_TABLE_ROWS: usize = 500;
 /// Confidence level of the fitted-curve bands.
 pub const BAND_LEVEL: f64 = 0.95;
 /// Viability axis of dose-response figures (%): room for noise around 0 and 100.
@@ -71,78 +73,114 @@ fn opt_num(x: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-/// `wells` table: one row per layout well.
-pub fn wells_table(r: &ScreenResults) -> Result<Table, ReportError> {
-    let cols: Vec<String> = [
-        "file",
-        "plate",
-        "well",
-        "row",
-        "col",
-        "role",
-        "cell_line",
-        "drug_a",
-        "conc_a",
-        "drug_b",
-        "conc_b",
-        "unit",
-        "raw",
-        "blank_corrected",
-        "viability_pct",
-        "inhibition_pct",
-        "flag",
-        "outlier_z",
-        "excluded",
-        "exclusion_reason",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let mut recs = Vec::new();
-    for p in &r.plates {
+/// Columns of the `wells` table.
+pub const WELL_COLUMNS: [&str; 20] = [
+    "file",
+    "plate",
+    "well",
+    "row",
+    "col",
+    "role",
+    "cell_line",
+    "drug_a",
+    "conc_a",
+    "drug_b",
+    "conc_b",
+    "unit",
+    "raw",
+    "blank_corrected",
+    "viability_pct",
+    "inhibition_pct",
+    "flag",
+    "outlier_z",
+    "excluded",
+    "exclusion_reason",
+];
+
+/// `wells` table of some plates: one row per layout well (and per layout well the export does
+/// not hold, excluded as `not_read`). Typed columns: `col` is an integer, doses and values
+/// floats (absorbance units; viability and inhibition in %), `excluded` a boolean, the rest
+/// text. Built per chunk of plates by `platesyn analyze` and streamed out.
+pub fn wells_table(plates: &[PlateResult]) -> Result<Table, ReportError> {
+    let n: usize = plates
+        .iter()
+        .map(|p| p.norm.wells.len() + p.norm.not_read.len())
+        .sum();
+    let mut text: Vec<Vec<Option<String>>> = (0..11).map(|_| Vec::with_capacity(n)).collect();
+    let mut num: Vec<Vec<Option<f64>>> = (0..7).map(|_| Vec::with_capacity(n)).collect();
+    let mut col: Vec<Option<i64>> = Vec::with_capacity(n);
+    let mut excluded: Vec<Option<bool>> = Vec::with_capacity(n);
+    let fin = |x: Option<f64>| x.filter(|v| v.is_finite());
+    for p in plates {
         for w in &p.norm.wells {
             let i = &w.info;
-            recs.push(vec![
-                p.file.clone(),
-                p.plate.clone(),
-                w.well.to_string(),
-                w.well.row_label(),
-                w.well.col_number().to_string(),
-                w.role.name().to_owned(),
-                i.cell_line.clone().unwrap_or_default(),
-                i.drug_a.clone().unwrap_or_default(),
-                opt_num(i.conc_a),
-                i.drug_b.clone().unwrap_or_default(),
-                opt_num(i.conc_b),
-                i.unit.clone().unwrap_or_default(),
-                opt_num(w.raw),
-                opt_num(w.blank_corrected),
-                opt_num(w.viability_pct),
-                opt_num(w.inhibition_pct),
-                w.flag.map(|f| f.name().to_owned()).unwrap_or_default(),
-                opt_num(w.outlier_z),
-                if w.excluded.is_some() {
-                    "true"
-                } else {
-                    "false"
-                }
-                .to_owned(),
-                w.excluded.map(|e| e.name()).unwrap_or_default(),
-            ]);
+            for (k, v) in [
+                Some(p.file.clone()),
+                Some(p.plate.clone()),
+                Some(w.well.to_string()),
+                Some(w.well.row_label()),
+                Some(w.role.name().to_owned()),
+                i.cell_line.clone(),
+                i.drug_a.clone(),
+                i.drug_b.clone(),
+                i.unit.clone(),
+                w.flag.map(|f| f.name().to_owned()),
+                w.excluded.map(|e| e.name()),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                text[k].push(v.filter(|s| !s.is_empty()));
+            }
+            for (k, v) in [
+                i.conc_a,
+                i.conc_b,
+                w.raw,
+                w.blank_corrected,
+                w.viability_pct,
+                w.inhibition_pct,
+                w.outlier_z,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                num[k].push(fin(v));
+            }
+            col.push(Some(i64::from(w.well.col_number())));
+            excluded.push(Some(w.excluded.is_some()));
         }
         for well in &p.norm.not_read {
-            let mut rec = vec![String::new(); cols.len()];
-            rec[0].clone_from(&p.file);
-            rec[1].clone_from(&p.plate);
-            rec[2] = well.to_string();
-            rec[3] = well.row_label();
-            rec[4] = well.col_number().to_string();
-            "true".clone_into(&mut rec[18]);
-            "not_read".clone_into(&mut rec[19]);
-            recs.push(rec);
+            for (k, v) in text.iter_mut().enumerate() {
+                v.push(match k {
+                    0 => Some(p.file.clone()),
+                    1 => Some(p.plate.clone()),
+                    2 => Some(well.to_string()),
+                    3 => Some(well.row_label()),
+                    10 => Some("not_read".to_owned()),
+                    _ => None,
+                });
+            }
+            for v in &mut num {
+                v.push(None);
+            }
+            col.push(Some(i64::from(well.col_number())));
+            excluded.push(Some(true));
         }
     }
-    records_table(&cols, &recs)
+    let mut text = text.into_iter();
+    let mut num = num.into_iter();
+    let mut t = Table::new();
+    for name in WELL_COLUMNS {
+        let data = match name {
+            "col" => ColumnData::I64(std::mem::take(&mut col)),
+            "excluded" => ColumnData::Bool(std::mem::take(&mut excluded)),
+            "conc_a" | "conc_b" | "raw" | "blank_corrected" | "viability_pct"
+            | "inhibition_pct" | "outlier_z" => ColumnData::F64(num.next().unwrap_or_default()),
+            _ => ColumnData::Str(text.next().unwrap_or_default()),
+        };
+        t.push(name, data)?;
+    }
+    Ok(t)
 }
 
 /// `plates` table: per-plate QC.
@@ -175,14 +213,14 @@ pub fn plates_table(r: &ScreenResults) -> Result<Table, ReportError> {
         .map(|p| {
             let q = &p.qc;
             let edge = q.edge.first();
-            let mut warnings = p.norm.warnings.clone();
+            let mut warnings = p.warnings.clone();
             warnings.extend(q.warnings.iter().cloned());
             vec![
                 p.file.clone(),
                 p.plate.clone(),
-                p.norm.read.clone(),
-                opt_num(Some(p.norm.blank)),
-                opt_num(Some(p.norm.untreated)),
+                p.read.clone(),
+                opt_num(Some(p.blank)),
+                opt_num(Some(p.untreated)),
                 opt_num(q.untreated.and_then(|c| c.cv_pct)),
                 opt_num(q.positive.map(|c| c.mean)),
                 opt_num(q.positive.and_then(|c| c.cv_pct)),
@@ -198,13 +236,8 @@ pub fn plates_table(r: &ScreenResults) -> Result<Table, ReportError> {
                 opt_num(q.signal_to_background),
                 opt_num(edge.map(|e| e.ratio)),
                 opt_num(edge.and_then(|e| e.p_value)),
-                p.norm
-                    .wells
-                    .iter()
-                    .filter(|w| w.excluded.is_some())
-                    .count()
-                    .to_string(),
-                p.norm.not_read.len().to_string(),
+                p.n_excluded.to_string(),
+                p.n_not_read.to_string(),
                 warnings.join("; "),
             ]
         })
@@ -481,10 +514,30 @@ fn series_of(c: &CurveResult, name: String) -> CurveSeries {
     s
 }
 
-/// Every figure of a screen: heatmaps per block and model, a curve figure per single-agent
-/// curve (drug A's figure also shows it at the lowest, middle and top partner dose of each
-/// block), and raw and viability plate maps per plate.
-pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
+/// Which figures `platesyn analyze` draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FigureSet {
+    /// Everything: heatmaps, shift curves, single-agent curves, plate maps.
+    #[default]
+    All,
+    /// Per block only: heatmaps and the shift curves.
+    Blocks,
+    /// Synergy heatmaps only.
+    Heatmaps,
+}
+
+impl FigureSet {
+    /// Whether plate maps are drawn.
+    pub fn plate_maps(self) -> bool {
+        self == Self::All
+    }
+}
+
+/// The figures of a screen except plate maps (see [`plan_plate_maps`]): heatmaps per block and
+/// model; with [`FigureSet::Blocks`] and up, a shift figure per block (drug A alone and at the
+/// lowest, middle and top partner dose); with [`FigureSet::All`], a curve figure per
+/// single-agent curve.
+pub fn plan_figures(r: &ScreenResults, models: &[Model], set: FigureSet) -> Vec<PlannedFigure> {
     let mut out = Vec::new();
     for b in &r.blocks {
         for &m in models {
@@ -524,6 +577,9 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
                 group: b.id.clone(),
                 job: FigureJob::Heatmap(h),
             });
+        }
+        if set == FigureSet::Heatmaps {
+            continue;
         }
         // drug A alone and at three partner doses
         if let Some(alone) = r
@@ -578,7 +634,7 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
             });
         }
     }
-    for c in &r.curves {
+    for c in r.curves.iter().filter(|_| set == FigureSet::All) {
         let mut plot = DoseResponsePlot::new(
             format!("{}: {}", c.cell_line, c.drug),
             c.unit.clone(),
@@ -598,7 +654,14 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model]) -> Vec<PlannedFigure> {
             job: FigureJob::Curve(plot),
         });
     }
-    for p in &r.plates {
+    out
+}
+
+/// Raw and viability plate maps of some plates (`platesyn analyze` plans them per chunk of
+/// plates, while their wells are in memory).
+pub fn plan_plate_maps(plates: &[PlateResult]) -> Vec<PlannedFigure> {
+    let mut out = Vec::new();
+    for p in plates {
         let fmt = p.format;
         let n = fmt.well_count();
         let mut raw = vec![None; n];
@@ -697,13 +760,13 @@ pub fn render_figures(
 /// Options echoed in the report and manifest.
 pub type OptionList = Vec<(String, String)>;
 
-/// All tables of `analyze`, by file stem.
+/// All tables of `analyze` but `wells` (streamed per chunk of plates, see [`wells_table`]), by
+/// file stem.
 pub fn all_tables(
     r: &ScreenResults,
     models: &[Model],
 ) -> Result<Vec<(&'static str, Table)>, ReportError> {
     Ok(vec![
-        ("wells", wells_table(r)?),
         ("plates", plates_table(r)?),
         ("fits", fits_table(r)?),
         ("synergy_cells", synergy_cells_table(r)?),
@@ -724,7 +787,7 @@ pub fn html_report(
     let n_warn: usize = r
         .plates
         .iter()
-        .map(|p| p.qc.warnings.len() + p.norm.warnings.len())
+        .map(|p| p.qc.warnings.len() + p.warnings.len())
         .sum();
     h.summary("plates analyzed", r.plates.len().to_string());
     h.summary("combination blocks", r.blocks.len().to_string());
@@ -749,15 +812,22 @@ pub fn html_report(
         h.warning(format!("{} [{}]: {}", i.subject, i.kind, i.message));
     }
     for p in &r.plates {
-        for w in p.norm.warnings.iter().chain(&p.qc.warnings) {
+        for w in p.warnings.iter().chain(&p.qc.warnings) {
             h.warning(format!("plate {}: {w}", p.plate));
         }
     }
+    // large screens: the report shows the head of each table, the files hold all of it
     let table = |name: &str| {
-        tables
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| t.clone())
+        tables.iter().find(|(n, _)| *n == name).map(|(_, t)| {
+            let head = t.head(REPORT_MAX_TABLE_ROWS);
+            let note = (t.n_rows() > REPORT_MAX_TABLE_ROWS).then(|| {
+                format!(
+                    " — first {REPORT_MAX_TABLE_ROWS} of {} rows; all in {name}.csv",
+                    t.n_rows()
+                )
+            });
+            (head, note.unwrap_or_default())
+        })
     };
     let add_figs = |mut s: Section, section: &str, group: Option<&str>| {
         for f in figures
@@ -773,8 +843,8 @@ pub fn html_report(
         s
     };
     let mut blocks = Section::new("Combination blocks").with_id("blocks");
-    if let Some(t) = table("synergy_blocks") {
-        blocks = blocks.table("Block summaries (mean over combination cells; percentage points of inhibition, positive = synergy)", t);
+    if let Some((t, note)) = table("synergy_blocks") {
+        blocks = blocks.table(format!("Block summaries (mean over combination cells; percentage points of inhibition, positive = synergy){note}"), t);
     }
     h.section(blocks);
     for b in &r.blocks {
@@ -788,26 +858,32 @@ pub fn html_report(
         h.section(add_figs(s, "blocks", Some(&b.id)));
     }
     let mut fits = Section::new("Single-agent fits").with_id("fits");
-    if let Some(t) = table("fits") {
-        fits = fits.table("LL.4 fits (viability %, drc parameterization)", t);
+    if let Some((t, note)) = table("fits") {
+        fits = fits.table(
+            format!("LL.4 fits (viability %, drc parameterization){note}"),
+            t,
+        );
     }
     h.section(add_figs(fits, "fits", None));
     let mut sensitization = Section::new("Sensitization").with_id("sensitization");
     sensitization =
         sensitization.paragraph(format!("Rule: {}.", crate::screen::SENSITIZATION_RULE));
-    if let Some(t) = table("sensitization") {
-        sensitization = sensitization.table("IC50 of drug A alone and at fixed partner doses", t);
+    if let Some((t, note)) = table("sensitization") {
+        sensitization = sensitization.table(
+            format!("IC50 of drug A alone and at fixed partner doses{note}"),
+            t,
+        );
     }
     h.section(sensitization);
     let mut plates = Section::new("Plates and QC").with_id("plates");
-    if let Some(t) = table("plates") {
-        plates = plates.table("Per-plate QC", t);
+    if let Some((t, note)) = table("plates") {
+        plates = plates.table(format!("Per-plate QC{note}"), t);
     }
     h.section(add_figs(plates, "plates", None));
     if !r.issues.is_empty() {
         let mut errors = Section::new("Errors").with_id("errors");
-        if let Some(t) = table("errors") {
-            errors = errors.table("Itemized errors", t);
+        if let Some((t, note)) = table("errors") {
+            errors = errors.table(format!("Itemized errors{note}"), t);
         }
         h.section(errors);
     }

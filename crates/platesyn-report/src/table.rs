@@ -15,8 +15,10 @@
 //!
 //! Parquet keeps the typed columns (Utf8, Float64, Int64, Boolean) with nulls.
 
-use std::io::Cursor;
+use std::io::{BufWriter, Cursor, Write as _};
 use std::path::Path;
+
+use polars::io::parquet::write::BatchedWriter;
 
 use polars::prelude::{
     Column, CsvWriter, DataFrame, ParquetCompression, ParquetWriter, PlSmallStr, SerWriter,
@@ -24,7 +26,7 @@ use polars::prelude::{
 
 use crate::error::ReportError;
 use crate::fmt::{format_float_display, format_float_exact};
-use crate::output::OutputGuard;
+use crate::output::{AtomicFile, OutputGuard};
 
 /// The values of one column; `None` is a missing value.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,6 +180,25 @@ impl Table {
         self.columns.iter().find(|(n, _)| n == name).map(|(_, c)| c)
     }
 
+    /// The first `n` rows (all of them when there are fewer).
+    #[must_use]
+    pub fn head(&self, n: usize) -> Table {
+        let columns = self
+            .columns
+            .iter()
+            .map(|(name, data)| {
+                let data = match data {
+                    ColumnData::Str(v) => ColumnData::Str(v.iter().take(n).cloned().collect()),
+                    ColumnData::F64(v) => ColumnData::F64(v.iter().take(n).copied().collect()),
+                    ColumnData::I64(v) => ColumnData::I64(v.iter().take(n).copied().collect()),
+                    ColumnData::Bool(v) => ColumnData::Bool(v.iter().take(n).copied().collect()),
+                };
+                (name.clone(), data)
+            })
+            .collect();
+        Table { columns }
+    }
+
     /// The typed polars frame (Utf8 / Float64 / Int64 / Boolean columns, nulls kept).
     pub fn to_dataframe(&self) -> Result<DataFrame, ReportError> {
         self.frame(false)
@@ -211,10 +232,15 @@ impl Table {
 
     /// The CSV bytes (format in the module docs).
     pub fn to_csv_bytes(&self) -> Result<Vec<u8>, ReportError> {
+        self.csv_bytes(true)
+    }
+
+    /// The CSV bytes, with or without the header row.
+    fn csv_bytes(&self, header: bool) -> Result<Vec<u8>, ReportError> {
         let mut df = self.frame(true)?;
         let mut buf = Vec::new();
         CsvWriter::new(&mut buf)
-            .include_header(true)
+            .include_header(header)
             .with_separator(b',')
             .with_line_terminator(PlSmallStr::from_static("\n"))
             .with_null_value(PlSmallStr::EMPTY)
@@ -265,5 +291,205 @@ impl Table {
             other => other,
         })?;
         guard.write_atomic(path, &bytes)
+    }
+}
+
+/// A table too large to hold in memory, written chunk by chunk to CSV (and Parquet, one row
+/// group per chunk): the same bytes as writing the concatenated table at once for the CSV, the
+/// same typed columns for the Parquet. Both files appear only at [`TableStream::finish`]
+/// (atomic, via [`OutputGuard::create_atomic`]); dropped unfinished, nothing is left.
+pub struct TableStream {
+    csv: BufWriter<AtomicFile>,
+    parquet: Option<(BatchedWriter<std::fs::File>, AtomicFile)>,
+    /// Column names and types of the first chunk; every chunk must match them.
+    shape: Vec<(String, std::mem::Discriminant<ColumnData>)>,
+    rows: usize,
+}
+
+impl TableStream {
+    /// Opens the outputs. `empty` fixes the columns and their types (a table with no rows is
+    /// fine); the CSV header is written at once, so an empty stream still gives a valid table.
+    pub fn create(
+        csv: &Path,
+        parquet: Option<&Path>,
+        guard: &OutputGuard,
+        empty: &Table,
+    ) -> Result<Self, ReportError> {
+        let shape = Self::shape_of(empty);
+        let mut csv_file = BufWriter::with_capacity(1 << 20, guard.create_atomic(csv)?);
+        let header = empty
+            .columns
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect::<Vec<_>>();
+        let header_table = {
+            let mut t = Table::new();
+            for (name, data) in &empty.columns {
+                t.push(name.clone(), Self::empty_like(data))?;
+            }
+            t
+        };
+        debug_assert_eq!(header.len(), header_table.n_cols());
+        let head = header_table.csv_bytes(true)?;
+        csv_file
+            .write_all(&head)
+            .map_err(|source| ReportError::Io {
+                path: csv.to_path_buf(),
+                source,
+            })?;
+        let parquet = match parquet {
+            None => None,
+            Some(path) => {
+                let out = guard.create_atomic(path)?;
+                let schema = header_table.to_dataframe()?.schema().as_ref().clone();
+                let writer = ParquetWriter::new(out.try_clone_file()?)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .set_parallel(false)
+                    .batched(&schema)
+                    .map_err(|source| ReportError::Polars {
+                        context: format!("{}: starting Parquet", path.display()),
+                        source,
+                    })?;
+                Some((writer, out))
+            }
+        };
+        Ok(Self {
+            csv: csv_file,
+            parquet,
+            shape,
+            rows: 0,
+        })
+    }
+
+    fn shape_of(t: &Table) -> Vec<(String, std::mem::Discriminant<ColumnData>)> {
+        t.columns
+            .iter()
+            .map(|(n, d)| (n.clone(), std::mem::discriminant(d)))
+            .collect()
+    }
+
+    fn empty_like(data: &ColumnData) -> ColumnData {
+        match data {
+            ColumnData::Str(_) => ColumnData::Str(Vec::new()),
+            ColumnData::F64(_) => ColumnData::F64(Vec::new()),
+            ColumnData::I64(_) => ColumnData::I64(Vec::new()),
+            ColumnData::Bool(_) => ColumnData::Bool(Vec::new()),
+        }
+    }
+
+    /// Appends the rows of `chunk` (same columns and types as the table given to
+    /// [`TableStream::create`]).
+    pub fn append(&mut self, chunk: &Table) -> Result<(), ReportError> {
+        if Self::shape_of(chunk) != self.shape {
+            return Err(ReportError::ColumnLength {
+                column: format!(
+                    "{} (chunk columns or types differ from the table's)",
+                    self.csv.get_ref().path().display()
+                ),
+                expected: self.shape.len(),
+                got: chunk.n_cols(),
+            });
+        }
+        if chunk.n_rows() == 0 {
+            return Ok(());
+        }
+        let bytes = chunk.csv_bytes(false)?;
+        let path = self.csv.get_ref().path().to_path_buf();
+        self.csv
+            .write_all(&bytes)
+            .map_err(|source| ReportError::Io { path, source })?;
+        if let Some((w, out)) = &mut self.parquet {
+            let df = chunk.to_dataframe()?;
+            w.write_batch(&df).map_err(|source| ReportError::Polars {
+                context: format!("{}: writing Parquet", out.path().display()),
+                source,
+            })?;
+        }
+        self.rows += chunk.n_rows();
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Finishes both files and makes them visible (atomic renames). Returns the row count.
+    pub fn finish(self) -> Result<usize, ReportError> {
+        let Self {
+            csv, parquet, rows, ..
+        } = self;
+        let csv_path = csv.get_ref().path().to_path_buf();
+        let csv = csv.into_inner().map_err(|e| ReportError::Io {
+            path: csv_path,
+            source: e.into_error(),
+        })?;
+        if let Some((w, out)) = parquet {
+            w.finish().map_err(|source| ReportError::Polars {
+                context: format!("{}: finishing Parquet", out.path().display()),
+                source,
+            })?;
+            drop(w);
+            out.commit()?;
+        }
+        csv.commit()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+    use polars::prelude::SerReader as _;
+
+    fn chunk(rows: std::ops::Range<i64>) -> Table {
+        let mut t = Table::new();
+        t.push_str("name", rows.clone().map(|i| Some(format!("w{i}, \"q\""))))
+            .unwrap();
+        t.push_f64(
+            "x",
+            rows.clone().map(|i| (i % 3 != 0).then_some(i as f64 / 7.0)),
+        )
+        .unwrap();
+        t.push_i64("n", rows.clone().map(Some)).unwrap();
+        t.push_bool("ok", rows.map(|i| Some(i % 2 == 0))).unwrap();
+        t
+    }
+
+    #[test]
+    fn streamed_chunks_equal_the_whole_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let guard = OutputGuard::new();
+        let (csv, pq) = (dir.path().join("t.csv"), dir.path().join("t.parquet"));
+        let mut s = TableStream::create(&csv, Some(&pq), &guard, &chunk(0..0)).unwrap();
+        for r in [0..5, 5..5, 5..12, 12..13] {
+            s.append(&chunk(r)).unwrap();
+        }
+        assert!(!csv.exists() && !pq.exists());
+        assert_eq!(s.finish().unwrap(), 13);
+        let whole = chunk(0..13);
+        assert_eq!(std::fs::read(&csv).unwrap(), whole.to_csv_bytes().unwrap());
+        let df = polars::prelude::ParquetReader::new(std::fs::File::open(&pq).unwrap())
+            .finish()
+            .unwrap();
+        assert!(df.equals_missing(&whole.to_dataframe().unwrap()));
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+    }
+
+    #[test]
+    fn empty_stream_is_a_valid_table_and_bad_chunks_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let guard = OutputGuard::new();
+        let csv = dir.path().join("e.csv");
+        let mut s = TableStream::create(&csv, None, &guard, &chunk(0..0)).unwrap();
+        let mut other = Table::new();
+        other.push_str("name", [Some("a")]).unwrap();
+        assert!(s.append(&other).is_err());
+        s.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&csv).unwrap(), "name,x,n,ok\n");
     }
 }
