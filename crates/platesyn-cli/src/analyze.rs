@@ -281,7 +281,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     // plates, a chunk at a time: read (in parallel), normalize and QC, stream the wells out,
     // draw the plate maps; only summaries and sample points stay in memory
     let mut wells = TableStream::create(
-        &out.join("wells.csv"),
+        Some(&out.join("wells.csv")),
         Some(&out.join("wells.parquet")),
         &guard,
         &wells_table(&[])?,

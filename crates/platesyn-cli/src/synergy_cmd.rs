@@ -12,16 +12,17 @@
 //! scales: `response_scale` (the input's, e.g. `% viability`) and `score_scale`
 //! ([`SCORE_SCALE`]). CSV to stdout or `--out file.csv`; Parquet for `--out file.parquet`.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use platesyn_synergy::input::Field;
 use platesyn_synergy::{
-    CELL_COLUMNS, HeaderMap, LoeweMode, LongRecord, ResponseKind, ResponseScale, ResponseUnit,
-    SUMMARY_COLUMNS, ScoreOptions, SynergyError, cell_rows, group_records, score_block,
-    summary_rows,
+    CELL_COLUMNS, DoseMatrix, HeaderMap, LoeweMode, LongRecord, ResponseKind, ResponseScale,
+    ResponseUnit, SUMMARY_COLUMNS, ScoreOptions, SynergyError, cell_rows, group_records,
+    score_block, summary_rows,
 };
+use rayon::prelude::*;
 
 /// Text of the `score_scale` column: every score is in percentage points of inhibition,
 /// positive = synergy (negative = antagonism).
@@ -54,43 +55,134 @@ pub fn synergy(
         other => bail!("unknown --loewe {other:?}; expected sf or exact"),
     };
     let file = data.display().to_string();
-    let (records, lines) = read_records(data)?;
-    let blocks = group_records(&records, response_scale)
-        .map_err(|e| anyhow::anyhow!("{file}: {}", with_line(&e, &lines)))?;
     let opts = ScoreOptions {
         loewe,
         ..ScoreOptions::default()
     };
     let scale_cells = [response_scale.label().to_owned(), SCORE_SCALE.to_owned()];
-    let (header, kinds, records): (Vec<&str>, Vec<Kind>, Vec<Vec<String>>) = if summary {
-        let mut rows = Vec::new();
-        for b in &blocks {
-            let scored = score_block(b, opts);
-            for r in summary_rows(&scored, None) {
-                let mut rec = r.to_record().to_vec();
-                rec.extend(scale_cells.iter().cloned());
-                rows.push(rec);
-            }
-        }
+    let (header, kinds) = if summary {
         let mut kinds = vec![Kind::Str, Kind::Str];
         kinds.extend([Kind::F64; 5]);
-        (columns(&SUMMARY_COLUMNS), with_scale_kinds(kinds), rows)
+        (columns(&SUMMARY_COLUMNS), with_scale_kinds(kinds))
     } else {
-        let mut rows = Vec::new();
-        for b in &blocks {
-            let scored = score_block(b, opts);
-            for r in cell_rows(&scored) {
-                let mut rec = r.to_record().to_vec();
-                rec.extend(scale_cells.iter().cloned());
-                rows.push(rec);
-            }
-        }
         let mut kinds = vec![Kind::Str, Kind::F64, Kind::F64, Kind::I64];
         kinds.extend([Kind::F64; 5]);
-        (columns(&CELL_COLUMNS), with_scale_kinds(kinds), rows)
+        (columns(&CELL_COLUMNS), with_scale_kinds(kinds))
     };
-    write_records(&header, &kinds, &records, data, out)?;
+    let rows_of = |m: &DoseMatrix| -> Vec<Vec<String>> {
+        let scored = score_block(m, opts);
+        let mut rows: Vec<Vec<String>> = if summary {
+            summary_rows(&scored, None)
+                .into_iter()
+                .map(|r| r.to_record().to_vec())
+                .collect()
+        } else {
+            cell_rows(&scored)
+                .into_iter()
+                .map(|r| r.to_record().to_vec())
+                .collect()
+        };
+        for r in &mut rows {
+            r.extend(scale_cells.iter().cloned());
+        }
+        rows
+    };
+    let mut sink = RowSink::create(&header, &kinds, data, out)?;
+    if blocks_are_contiguous(data)? {
+        // the usual case (SynergyFinder / DrugComb exports): one block at a time, scored in
+        // parallel batches, written as they come: memory holds one batch
+        let mut batch: Vec<(Vec<LongRecord>, Vec<u64>)> = Vec::new();
+        let flush =
+            |batch: &mut Vec<(Vec<LongRecord>, Vec<u64>)>, sink: &mut RowSink| -> Result<()> {
+                let rows: Vec<Vec<Vec<String>>> = batch
+                    .par_iter()
+                    .map(|(records, lines)| {
+                        let mut blocks = group_records(records, response_scale)
+                            .map_err(|e| anyhow::anyhow!("{file}: {}", with_line(&e, lines)))?;
+                        Ok(blocks.pop().map(|m| rows_of(&m)).unwrap_or_default())
+                    })
+                    .collect::<Result<_>>()?;
+                batch.clear();
+                sink.write(rows.into_iter().flatten())
+            };
+        let mut current: (Vec<LongRecord>, Vec<u64>) = (Vec::new(), Vec::new());
+        for_each_record(data, |r, line| {
+            if current.0.first().is_some_and(|c| c.block != r.block) {
+                batch.push(std::mem::take(&mut current));
+                if batch.len() >= BLOCK_BATCH {
+                    flush(&mut batch, &mut sink)?;
+                }
+            }
+            current.0.push(r);
+            current.1.push(line);
+            Ok(())
+        })?;
+        batch.push(current);
+        flush(&mut batch, &mut sink)?;
+    } else {
+        // a block's rows are scattered: group the whole table in memory
+        let (records, lines) = read_records(data)?;
+        let blocks = group_records(&records, response_scale)
+            .map_err(|e| anyhow::anyhow!("{file}: {}", with_line(&e, &lines)))?;
+        drop(records);
+        for chunk in blocks.chunks(BLOCK_BATCH) {
+            let rows: Vec<Vec<Vec<String>>> = chunk.par_iter().map(&rows_of).collect();
+            sink.write(rows.into_iter().flatten())?;
+        }
+    }
+    sink.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Blocks scored per parallel batch (bounds the memory of large tables).
+const BLOCK_BATCH: usize = 512;
+
+/// Whether every block's rows are contiguous in `path` (a cheap first pass over the block
+/// column only). A file the full pass will refuse (bad header, malformed CSV) counts as
+/// contiguous; the full pass then reports the error.
+fn blocks_are_contiguous(path: &Path) -> Result<bool> {
+    let f = std::fs::File::open(path)
+        .with_context(|| format!("{}: cannot read file", path.display()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, f));
+    let Ok(h) = rdr.headers() else {
+        return Ok(true);
+    };
+    let header: Vec<String> = h
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let Some(k) = HeaderMap::from_header(&header)
+        .ok()
+        .and_then(|m| m.index(Field::Block))
+    else {
+        return Ok(true);
+    };
+    let mut done: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
+    let mut current: Option<Vec<u8>> = None;
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) | Err(_) => return Ok(true),
+            Ok(true) => {}
+        }
+        if rec.iter().all(|c| c.trim_ascii().is_empty()) {
+            continue;
+        }
+        let block = rec.get(k).unwrap_or_default().trim_ascii();
+        if current.as_deref() == Some(block) {
+            continue;
+        }
+        if done.contains(block) {
+            return Ok(false);
+        }
+        if let Some(c) = current.take() {
+            done.insert(c);
+        }
+        current = Some(block.to_vec());
+    }
 }
 
 /// `--response` and `--scale` into a [`ResponseScale`] (both required, nothing guessed).
@@ -110,12 +202,26 @@ fn parse_scale(response: &str, scale: &str) -> Result<ResponseScale> {
 
 /// Read every data row; also returns each record's 1-based line number.
 fn read_records(path: &Path) -> Result<(Vec<LongRecord>, Vec<u64>)> {
+    let mut records = Vec::new();
+    let mut lines = Vec::new();
+    for_each_record(path, |r, line| {
+        records.push(r);
+        lines.push(line);
+        Ok(())
+    })?;
+    Ok((records, lines))
+}
+
+/// Stream the data rows of `path` to `f` with their 1-based line numbers, checking each
+/// (concentrations finite and >= 0, response finite or missing). Fails on the first bad row,
+/// naming file and line, and when there is no data row.
+fn for_each_record(path: &Path, mut f: impl FnMut(LongRecord, u64) -> Result<()>) -> Result<()> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| format!("{file}: cannot read file"))?;
+    let input = std::fs::File::open(path).with_context(|| format!("{file}: cannot read file"))?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(bytes.as_slice());
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, input));
     let header: Vec<String> = rdr
         .headers()
         .with_context(|| format!("{file}, line 1: cannot read the header"))?
@@ -124,10 +230,15 @@ fn read_records(path: &Path) -> Result<(Vec<LongRecord>, Vec<u64>)> {
         .collect();
     let map =
         HeaderMap::from_header(&header).map_err(|e| anyhow::anyhow!("{file}, line 1: {e}"))?;
-    let mut records = Vec::new();
-    let mut lines = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.with_context(|| format!("{file}: malformed CSV"))?;
+    let mut n = 0usize;
+    let mut rec = csv::StringRecord::new();
+    loop {
+        if !rdr
+            .read_record(&mut rec)
+            .with_context(|| format!("{file}: malformed CSV"))?
+        {
+            break;
+        }
         let line = rec.position().map_or(0, csv::Position::line);
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -145,13 +256,13 @@ fn read_records(path: &Path) -> Result<(Vec<LongRecord>, Vec<u64>)> {
         if r.response.is_infinite() {
             bail!("{file}, line {line}: response is infinite; expected a finite number or NA");
         }
-        records.push(r);
-        lines.push(line);
+        f(r, line)?;
+        n += 1;
     }
-    if records.is_empty() {
+    if n == 0 {
         bail!("{file}: no data rows after the header; expected one row per well or cell");
     }
-    Ok((records, lines))
+    Ok(())
 }
 
 /// A grouping error, with the record index translated into the file's line number.
@@ -186,52 +297,122 @@ enum Kind {
     I64,
 }
 
-/// Write CSV (stdout or a file) or Parquet (`.parquet`), never over `input`.
-fn write_records(
+/// Where the rows go: CSV to stdout or a file, or Parquet (`.parquet`), never over the input;
+/// files appear only when complete ([`platesyn_report::OutputGuard::create_atomic`]).
+enum RowSink {
+    Stdout(csv::Writer<std::io::BufWriter<std::io::Stdout>>),
+    Csv(csv::Writer<std::io::BufWriter<platesyn_report::AtomicFile>>),
+    Parquet {
+        stream: Box<platesyn_report::TableStream>,
+        header: Vec<&'static str>,
+        kinds: Vec<Kind>,
+    },
+}
+
+impl RowSink {
+    fn create(
+        header: &[&'static str],
+        kinds: &[Kind],
+        input: &Path,
+        out: Option<&Path>,
+    ) -> Result<Self> {
+        let mut guard = platesyn_report::OutputGuard::new();
+        guard.protect(input);
+        let sink = match out {
+            Some(path)
+                if path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("parquet")) =>
+            {
+                let empty = records_table(header, kinds, &[])?;
+                let stream = platesyn_report::TableStream::create(None, Some(path), &guard, &empty)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                Self::Parquet {
+                    stream: Box::new(stream),
+                    header: header.to_vec(),
+                    kinds: kinds.to_vec(),
+                }
+            }
+            Some(path) => {
+                let f = guard
+                    .create_atomic(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, f));
+                w.write_record(header)?;
+                Self::Csv(w)
+            }
+            None => {
+                let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout()));
+                w.write_record(header)?;
+                Self::Stdout(w)
+            }
+        };
+        Ok(sink)
+    }
+
+    fn write(&mut self, rows: impl IntoIterator<Item = Vec<String>>) -> Result<()> {
+        match self {
+            Self::Stdout(w) => {
+                for r in rows {
+                    w.write_record(&r).context("cannot write to stdout")?;
+                }
+            }
+            Self::Csv(w) => {
+                for r in rows {
+                    w.write_record(&r)
+                        .context("cannot write the synergy table")?;
+                }
+            }
+            Self::Parquet {
+                stream,
+                header,
+                kinds,
+            } => {
+                let rows: Vec<Vec<String>> = rows.into_iter().collect();
+                stream.append(&records_table(header, kinds, &rows)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            Self::Stdout(mut w) => w.flush().context("cannot write to stdout"),
+            Self::Csv(w) => {
+                let f = w
+                    .into_inner()
+                    .map_err(|e| anyhow::anyhow!("cannot write the synergy table: {}", e.error()))?
+                    .into_inner()
+                    .map_err(|e| {
+                        anyhow::anyhow!("cannot write the synergy table: {}", e.error())
+                    })?;
+                f.commit()?;
+                Ok(())
+            }
+            Self::Parquet { stream, .. } => {
+                stream.finish()?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Typed table of text records (`kinds` per column; empty text = missing).
+fn records_table(
     header: &[&str],
     kinds: &[Kind],
     records: &[Vec<String>],
-    input: &Path,
-    out: Option<&Path>,
-) -> Result<()> {
-    let mut guard = platesyn_report::OutputGuard::new();
-    guard.protect(input);
-    let csv_bytes = || -> Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(header)?;
-        for r in records {
-            w.write_record(r)?;
-        }
-        w.into_inner().context("cannot format the synergy table")
-    };
-    match out {
-        Some(path)
-            if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("parquet")) =>
-        {
-            let mut t = platesyn_report::Table::new();
-            for (k, (name, kind)) in header.iter().zip(kinds).enumerate() {
-                let cells = records.iter().map(|r| r[k].as_str());
-                match kind {
-                    Kind::Str => {
-                        t.push_str(*name, cells.map(|c| (!c.is_empty()).then(|| c.to_owned())))?
-                    }
-                    Kind::F64 => t.push_f64(*name, cells.map(|c| c.parse::<f64>().ok()))?,
-                    Kind::I64 => t.push_i64(*name, cells.map(|c| c.parse::<i64>().ok()))?,
-                };
-            }
-            t.write_parquet(path, &guard)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        Some(path) => guard
-            .write_atomic(path, &csv_bytes()?)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout()
-            .write_all(&csv_bytes()?)
-            .context("cannot write to stdout")?,
+) -> Result<platesyn_report::Table> {
+    let mut t = platesyn_report::Table::new();
+    for (k, (name, kind)) in header.iter().zip(kinds).enumerate() {
+        let cells = records.iter().map(|r| r[k].as_str());
+        match kind {
+            Kind::Str => t.push_str(*name, cells.map(|c| (!c.is_empty()).then(|| c.to_owned())))?,
+            Kind::F64 => t.push_f64(*name, cells.map(|c| c.parse::<f64>().ok()))?,
+            Kind::I64 => t.push_i64(*name, cells.map(|c| c.parse::<i64>().ok()))?,
+        };
     }
-    Ok(())
+    Ok(t)
 }
 
 #[cfg(test)]
@@ -423,5 +604,78 @@ PairIndex,Drug1,Drug2,Conc1,Conc2,Response,ConcUnit
         let e = synergy(&data, "inhibition", "percent", "sf", false, None).expect_err("mixed");
         let t = e.to_string();
         assert!(t.contains("line 26") && t.contains("drug_b"), "{t}");
+    }
+
+    #[test]
+    fn streamed_and_grouped_paths_give_the_same_table() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let rows: Vec<&str> = SMALL.lines().skip(1).collect();
+        let header = SMALL.lines().next().expect("header");
+        let other: Vec<String> = rows.iter().map(|r| r.replacen("7,", "8,", 1)).collect();
+        // contiguous: block 7 then block 8; scattered: their rows interleaved
+        let contiguous = std::iter::once(header.to_owned())
+            .chain(rows.iter().map(|r| (*r).to_owned()))
+            .chain(other.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let scattered = std::iter::once(header.to_owned())
+            .chain(
+                rows.iter()
+                    .zip(&other)
+                    .flat_map(|(a, b)| [(*a).to_owned(), b.clone()]),
+            )
+            .collect::<Vec<_>>()
+            .join("\n");
+        let (c, sc) = (dir.path().join("c.csv"), dir.path().join("s.csv"));
+        std::fs::write(&c, &contiguous).expect("write");
+        std::fs::write(&sc, &scattered).expect("write");
+        assert!(blocks_are_contiguous(&c).expect("scan"));
+        assert!(!blocks_are_contiguous(&sc).expect("scan"));
+        for summary in [false, true] {
+            let (oc, os) = (dir.path().join("oc.csv"), dir.path().join("os.csv"));
+            synergy(&c, "inhibition", "percent", "sf", summary, Some(&oc)).expect("runs");
+            synergy(&sc, "inhibition", "percent", "sf", summary, Some(&os)).expect("runs");
+            let (h, a) = read_csv(&oc);
+            let (_, b) = read_csv(&os);
+            assert_eq!(a, b, "summary = {summary}");
+            let blocks: Vec<&str> = a.iter().map(|r| r[0].as_str()).collect();
+            let n = if summary { 4 } else { 25 };
+            assert_eq!(blocks.len(), 2 * n, "{h:?}");
+            assert!(blocks[..n].iter().all(|b| *b == "7") && blocks[n..].iter().all(|b| *b == "8"));
+        }
+        // Parquet through the same stream
+        let pq = dir.path().join("cells.parquet");
+        synergy(&c, "inhibition", "percent", "sf", false, Some(&pq)).expect("runs");
+        assert_eq!(&std::fs::read(&pq).expect("written")[..4], b"PAR1");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.contains(".tmp-")), "{names:?}");
+    }
+
+    #[test]
+    fn a_bad_block_in_a_stream_names_its_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let other = SMALL
+            .lines()
+            .skip(1)
+            .map(|r| r.replacen("7,", "8,", 1))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let bad = format!(
+            "{SMALL}{}",
+            other.replace("8,alpha,beta,100,100,99,uM", "8,alpha,gamma,100,100,99,uM")
+        );
+        let data = dir.path().join("bad.csv");
+        std::fs::write(&data, bad).expect("write");
+        let out = dir.path().join("cells.csv");
+        let e = synergy(&data, "inhibition", "percent", "sf", false, Some(&out)).expect_err("bad");
+        let t = e.to_string();
+        assert!(
+            t.contains("bad.csv") && t.contains("line 51") && t.contains("drug_b"),
+            "{t}"
+        );
+        assert!(!out.exists(), "no output from a failed run");
     }
 }

@@ -299,7 +299,7 @@ impl Table {
 /// same typed columns for the Parquet. Both files appear only at [`TableStream::finish`]
 /// (atomic, via [`OutputGuard::create_atomic`]); dropped unfinished, nothing is left.
 pub struct TableStream {
-    csv: BufWriter<AtomicFile>,
+    csv: Option<BufWriter<AtomicFile>>,
     parquet: Option<(BatchedWriter<std::fs::File>, AtomicFile)>,
     /// Column names and types of the first chunk; every chunk must match them.
     shape: Vec<(String, std::mem::Discriminant<ColumnData>)>,
@@ -310,18 +310,12 @@ impl TableStream {
     /// Opens the outputs. `empty` fixes the columns and their types (a table with no rows is
     /// fine); the CSV header is written at once, so an empty stream still gives a valid table.
     pub fn create(
-        csv: &Path,
+        csv: Option<&Path>,
         parquet: Option<&Path>,
         guard: &OutputGuard,
         empty: &Table,
     ) -> Result<Self, ReportError> {
         let shape = Self::shape_of(empty);
-        let mut csv_file = BufWriter::with_capacity(1 << 20, guard.create_atomic(csv)?);
-        let header = empty
-            .columns
-            .iter()
-            .map(|(n, _)| n.clone())
-            .collect::<Vec<_>>();
         let header_table = {
             let mut t = Table::new();
             for (name, data) in &empty.columns {
@@ -329,14 +323,18 @@ impl TableStream {
             }
             t
         };
-        debug_assert_eq!(header.len(), header_table.n_cols());
-        let head = header_table.csv_bytes(true)?;
-        csv_file
-            .write_all(&head)
-            .map_err(|source| ReportError::Io {
-                path: csv.to_path_buf(),
-                source,
-            })?;
+        let csv_file = match csv {
+            None => None,
+            Some(csv) => {
+                let mut f = BufWriter::with_capacity(1 << 20, guard.create_atomic(csv)?);
+                let head = header_table.csv_bytes(true)?;
+                f.write_all(&head).map_err(|source| ReportError::Io {
+                    path: csv.to_path_buf(),
+                    source,
+                })?;
+                Some(f)
+            }
+        };
         let parquet = match parquet {
             None => None,
             Some(path) => {
@@ -381,11 +379,13 @@ impl TableStream {
     /// [`TableStream::create`]).
     pub fn append(&mut self, chunk: &Table) -> Result<(), ReportError> {
         if Self::shape_of(chunk) != self.shape {
+            let path = match (&self.csv, &self.parquet) {
+                (Some(c), _) => c.get_ref().path().display().to_string(),
+                (None, Some((_, p))) => p.path().display().to_string(),
+                (None, None) => String::new(),
+            };
             return Err(ReportError::ColumnLength {
-                column: format!(
-                    "{} (chunk columns or types differ from the table's)",
-                    self.csv.get_ref().path().display()
-                ),
+                column: format!("{path} (chunk columns or types differ from the table's)"),
                 expected: self.shape.len(),
                 got: chunk.n_cols(),
             });
@@ -393,11 +393,12 @@ impl TableStream {
         if chunk.n_rows() == 0 {
             return Ok(());
         }
-        let bytes = chunk.csv_bytes(false)?;
-        let path = self.csv.get_ref().path().to_path_buf();
-        self.csv
-            .write_all(&bytes)
-            .map_err(|source| ReportError::Io { path, source })?;
+        if let Some(csv) = &mut self.csv {
+            let bytes = chunk.csv_bytes(false)?;
+            let path = csv.get_ref().path().to_path_buf();
+            csv.write_all(&bytes)
+                .map_err(|source| ReportError::Io { path, source })?;
+        }
         if let Some((w, out)) = &mut self.parquet {
             let df = chunk.to_dataframe()?;
             w.write_batch(&df).map_err(|source| ReportError::Polars {
@@ -419,11 +420,16 @@ impl TableStream {
         let Self {
             csv, parquet, rows, ..
         } = self;
-        let csv_path = csv.get_ref().path().to_path_buf();
-        let csv = csv.into_inner().map_err(|e| ReportError::Io {
-            path: csv_path,
-            source: e.into_error(),
-        })?;
+        let csv = match csv {
+            None => None,
+            Some(csv) => {
+                let csv_path = csv.get_ref().path().to_path_buf();
+                Some(csv.into_inner().map_err(|e| ReportError::Io {
+                    path: csv_path,
+                    source: e.into_error(),
+                })?)
+            }
+        };
         if let Some((w, out)) = parquet {
             w.finish().map_err(|source| ReportError::Polars {
                 context: format!("{}: finishing Parquet", out.path().display()),
@@ -432,7 +438,9 @@ impl TableStream {
             drop(w);
             out.commit()?;
         }
-        csv.commit()?;
+        if let Some(csv) = csv {
+            csv.commit()?;
+        }
         Ok(rows)
     }
 }
@@ -461,7 +469,7 @@ mod stream_tests {
         let dir = tempfile::tempdir().unwrap();
         let guard = OutputGuard::new();
         let (csv, pq) = (dir.path().join("t.csv"), dir.path().join("t.parquet"));
-        let mut s = TableStream::create(&csv, Some(&pq), &guard, &chunk(0..0)).unwrap();
+        let mut s = TableStream::create(Some(&csv), Some(&pq), &guard, &chunk(0..0)).unwrap();
         for r in [0..5, 5..5, 5..12, 12..13] {
             s.append(&chunk(r)).unwrap();
         }
@@ -485,7 +493,7 @@ mod stream_tests {
         let dir = tempfile::tempdir().unwrap();
         let guard = OutputGuard::new();
         let csv = dir.path().join("e.csv");
-        let mut s = TableStream::create(&csv, None, &guard, &chunk(0..0)).unwrap();
+        let mut s = TableStream::create(Some(&csv), None, &guard, &chunk(0..0)).unwrap();
         let mut other = Table::new();
         other.push_str("name", [Some("a")]).unwrap();
         assert!(s.append(&other).is_err());
