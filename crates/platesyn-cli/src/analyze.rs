@@ -222,9 +222,43 @@ impl<'a> FigureSink<'a> {
     }
 }
 
+/// Wall time per stage, printed with the summary line (`docs/performance.md` quotes it).
+struct Stages {
+    last: std::time::Instant,
+    done: Vec<(&'static str, f64)>,
+}
+
+impl Default for Stages {
+    fn default() -> Self {
+        Self {
+            last: std::time::Instant::now(),
+            done: Vec::new(),
+        }
+    }
+}
+
+impl Stages {
+    fn mark(&mut self, what: &'static str) {
+        let now = std::time::Instant::now();
+        self.done.push((what, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    fn summary(&self) -> String {
+        self.done
+            .iter()
+            .map(|(w, s)| format!("{w} {s:.2} s"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// Run `platesyn analyze`.
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let mut stages = Stages::default();
     let layout = Layout::from_path(&args.layout)?;
+    stages.mark("layout");
     let exports = fsutil::expand_inputs(&args.exports)?;
     let (bound, issues) = bind_paths(&layout, &exports);
 
@@ -251,7 +285,6 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         .num_threads(args.jobs)
         .build()
         .context("cannot start worker threads")?;
-    let started = std::time::Instant::now();
 
     let opts = ScreenOptions {
         normalize: platesyn_dose::NormalizeOptions {
@@ -357,8 +390,10 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     written.push(PathBuf::from("wells.parquet"));
 
     let pb = progress(args.quiet, 1, "fitting");
+    stages.mark("plates (read, normalize, QC, wells table, plate maps)");
     let mut results = pool.install(|| screen.finish());
     pb.finish_and_clear();
+    stages.mark("fits and synergy");
 
     // tables
     let tables = all_tables(&results, &args.models)?;
@@ -379,6 +414,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         )?;
     }
 
+    stages.mark("tables");
     // block and curve figures
     if let Some(set) = figures.set {
         let plan = plan_figures(&results, &args.models, set);
@@ -388,6 +424,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     results.issues.extend(figure_issues);
     results.issues.sort();
 
+    stages.mark("block and curve figures");
     let option_list = option_list(args);
     let mut html = html_report(&results, &tables, &rendered, &option_list);
     if n_figures > rendered.len() {
@@ -408,13 +445,18 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     )?;
 
     // manifest: inputs with SHA-256, options, version, outputs (the only file with a timestamp)
-    let mut inputs_json = Vec::new();
     let mut all_inputs = vec![args.layout.clone()];
     all_inputs.extend(files);
-    for p in &all_inputs {
-        let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-        inputs_json.push(serde_json::json!({"path": p.display().to_string(), "sha256": fsutil::sha256_hex(&bytes), "bytes": bytes.len()}));
-    }
+    // an unreadable export is already itemized in errors.csv; the manifest says so too
+    let inputs_json: Vec<serde_json::Value> = pool.install(|| {
+        all_inputs
+            .par_iter()
+            .map(|p| match std::fs::read(p) {
+                Ok(bytes) => serde_json::json!({"path": p.display().to_string(), "sha256": fsutil::sha256_hex(&bytes), "bytes": bytes.len()}),
+                Err(e) => serde_json::json!({"path": p.display().to_string(), "error": e.to_string()}),
+            })
+            .collect()
+    });
     written.push(PathBuf::from("manifest.json"));
     let manifest = serde_json::json!({
         "platesyn_version": env!("CARGO_PKG_VERSION"),
@@ -428,6 +470,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         serde_json::to_string_pretty(&manifest)?.as_bytes(),
     )?;
 
+    stages.mark("report and manifest");
     let n_warn: usize = results
         .plates
         .iter()
@@ -435,13 +478,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         .sum();
     if !args.quiet {
         eprintln!(
-            "analyzed {} plates, {} blocks, {} curves in {:.1} s; {} QC warnings, {} errors",
+            "analyzed {} plates, {} blocks, {} curves in {:.1} s; {} QC warnings, {} errors\nstages: {}",
             results.plates.len(),
             results.blocks.len(),
             results.curves.len(),
             started.elapsed().as_secs_f64(),
             n_warn,
-            results.issues.len()
+            results.issues.len(),
+            stages.summary()
         );
     }
     println!("report: {}", out.join("report.html").display());

@@ -251,6 +251,8 @@ fn one_bad_export_does_not_sink_the_batch() {
         })
         .collect();
     std::fs::write(work.join("in/exports/RES_TNF_TNFalpha_r2.csv"), &junk).unwrap();
+    // and a third is missing altogether
+    std::fs::remove_file(work.join("in/exports/RES_C8_LY294002_r3.txt")).unwrap();
 
     let out = work.join("out");
     let o = analyze(&work.join("in/screen.toml"), &out, &["--no-figures"]);
@@ -262,7 +264,7 @@ fn one_bad_export_does_not_sink_the_batch() {
     );
     let errors = read_csv(&out.join("errors.csv"));
     let subjects: Vec<&str> = errors.iter().map(|e| e["subject"].as_str()).collect();
-    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(
         subjects
             .iter()
@@ -276,13 +278,37 @@ fn one_bad_export_does_not_sink_the_batch() {
         "{subjects:?}"
     );
     assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("RES_C8_LY294002_r3.txt")),
+        "{subjects:?}"
+    );
+    assert!(
         errors
             .iter()
             .all(|e| e["kind"] == "read" && !e["message"].is_empty())
     );
+    // the manifest lists the missing input with its error
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let missing = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| {
+            i["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("RES_C8_LY294002_r3.txt")
+        })
+        .unwrap();
+    assert!(
+        missing["error"].is_string() && missing["sha256"].is_null(),
+        "{missing}"
+    );
     // every other plate and every block is still there
     let plates = read_csv(&out.join("plates.csv"));
-    assert_eq!(plates.len(), 34);
+    assert_eq!(plates.len(), 33);
     let blocks = read_csv(&out.join("synergy_blocks.csv"));
     assert_eq!(blocks.iter().filter(|b| b["model"] == "bliss").count(), 12);
     // the inputs are untouched
