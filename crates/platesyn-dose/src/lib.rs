@@ -9,6 +9,7 @@
 //! Sign conventions: viability is percent of untreated (100 = untreated);
 //! inhibition = 100 - viability (%).
 
+pub mod drc_compat;
 pub mod fit;
 pub mod lsq;
 pub mod model;
@@ -19,6 +20,7 @@ pub use fit::{
     CurveFit, EdEstimate, FIT_COLUMNS, FitOptions, FitRow, FitSpec, FitStatus, Fixed, FoldShift,
     FoldShiftError, fit_curve, fit_curve_with, ic50_fold_shift,
 };
+pub use drc_compat::{DrcFit, DrcFitError, DrcModel, fit_ll4_drc};
 pub use model::ModelKind;
 pub use normalize::{
     BlankMode, ExclusionReason, NormalizeError, NormalizeOptions, NormalizedPlate, NormalizedWell,

@@ -1,14 +1,87 @@
-//! The only place that calls the dose crate's LL.4 fitter.
+//! The only place that calls the dose crate's LL.4 fitters.
 
-use platesyn_dose::{FitSpec, Fixed, ModelKind, fit_curve};
+use platesyn_dose::{DrcModel, FitSpec, Fixed, ModelKind, fit_curve, fit_ll4_drc};
+use serde::{Deserialize, Serialize};
 
 use crate::curve::{Ll4, SingleFit};
 
+/// Which LL.4 fitter the block's curves (single agents, ZIP rows/columns, baseline) use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FitMode {
+    /// What R drc's `drm()` returns, as SynergyFinder calls it
+    /// ([`platesyn_dose::fit_ll4_drc`]): drc's self-starter, one BFGS minimisation with
+    /// drc's scaling and tolerances, and SynergyFinder's `L.4`-on-log-dose fallback when
+    /// drc fails. Reproduces SynergyFinder's ZIP and Loewe, including where drc stops
+    /// before the least-squares optimum on ill-posed data.
+    DrcCompatible,
+    /// The least-squares optimum ([`platesyn_dose::fit_curve`], multi-start
+    /// Levenberg-Marquardt): lower residuals than drc on ill-posed data, so ZIP and Loewe
+    /// can differ from SynergyFinder there.
+    Global,
+}
+
+/// Status text of a drc-compatible fit whose `L.4` fallback was used.
+pub const STATUS_DRC_L4_FALLBACK: &str = "drc_l4_fallback";
+/// Status text of a drc-compatible fit that stopped at `optim`'s iteration limit.
+pub const STATUS_DRC_MAXIT: &str = "drc_maxit";
+
 /// Fit drc's LL.4 to `(dose, response)` (percent inhibition), optionally with `c` fixed
 /// (SynergyFinder's ZIP row/column fits fix the zero-dose level). Returns `None` when the
-/// fitter produced non-finite parameters (a failed fit; callers mark dependent scores
-/// missing). A finite fit whose status is not ok is returned with `ok = false`.
-pub(crate) fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<SingleFit> {
+/// fitter failed (callers mark dependent scores missing or fall back to observed values).
+/// A finite fit whose status is not ok is returned with `ok = false`.
+pub(crate) fn fit_ll4(
+    dose: &[f64],
+    response: &[f64],
+    fixed_c: Option<f64>,
+    mode: FitMode,
+) -> Option<SingleFit> {
+    match mode {
+        FitMode::DrcCompatible => fit_drc(dose, response, fixed_c),
+        FitMode::Global => fit_global(dose, response, fixed_c),
+    }
+}
+
+fn fit_drc(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<SingleFit> {
+    // SynergyFinder (FitDoseResponse): a constant response gets 1e-10 added to its last
+    // value, so that drc can fit it.
+    let constant = response.len() > 1 && response.iter().all(|&v| v == response[0]);
+    let fit = if constant {
+        let mut r = response.to_vec();
+        *r.last_mut()? += 1e-10;
+        fit_ll4_drc(dose, &r, fixed_c)
+    } else {
+        fit_ll4_drc(dose, response, fixed_c)
+    }
+    .ok()?;
+    let curve = Ll4 {
+        b: fit.b,
+        c: fit.c,
+        d: fit.d,
+        e: fit.e,
+    };
+    if ![curve.b, curve.c, curve.d, curve.e]
+        .iter()
+        .all(|v| v.is_finite())
+        || curve.e <= 0.0
+    {
+        return None;
+    }
+    let status = if fit.model == DrcModel::L4LogDose {
+        STATUS_DRC_L4_FALLBACK
+    } else if !fit.converged {
+        STATUS_DRC_MAXIT
+    } else {
+        "ok"
+    };
+    Some(SingleFit {
+        curve,
+        ok: status == "ok",
+        status: status.to_owned(),
+        n_points: dose.len(),
+    })
+}
+
+fn fit_global(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<SingleFit> {
     let spec = FitSpec {
         model: ModelKind::Ll4,
         fixed: Fixed {

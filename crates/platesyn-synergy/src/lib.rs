@@ -19,7 +19,7 @@ pub mod bootstrap;
 pub mod ci;
 pub mod curve;
 pub mod error;
-mod fitting;
+pub mod fitting;
 pub mod grid;
 pub mod input;
 pub mod rows;
@@ -33,6 +33,7 @@ pub use bootstrap::{BootStats, BootstrapOptions, BootstrapResult, ModelBootstrap
 pub use ci::{CombinationIndex, EffectLevelCi, MedianEffect, RayCi};
 pub use curve::{Ll4, SingleFit};
 pub use error::SynergyError;
+pub use fitting::FitMode;
 pub use grid::Grid;
 pub use input::{Field, HeaderMap, LongRecord, group_records};
 pub use rows::{CELL_COLUMNS, CellRow, SUMMARY_COLUMNS, SummaryRow, cell_rows, summary_rows};

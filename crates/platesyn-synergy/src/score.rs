@@ -7,7 +7,7 @@ use crate::baseline::{BaselineCorrection, apply_baseline};
 use crate::block::DoseMatrix;
 use crate::ci::{CombinationIndex, combination_index};
 use crate::curve::SingleFit;
-use crate::fitting::fit_ll4;
+use crate::fitting::{FitMode, fit_ll4};
 use crate::grid::Grid;
 use crate::scale::ResponseScale;
 
@@ -186,15 +186,19 @@ pub struct ScoreOptions {
     pub baseline: BaselineCorrection,
     /// Compute the Chou-Talalay combination index.
     pub combination_index: bool,
+    /// LL.4 fitter for the single agents, the ZIP row/column fits and the baseline.
+    pub fit: FitMode,
 }
 
 impl Default for ScoreOptions {
-    /// SynergyFinder-compatible Loewe, no baseline correction, combination index on.
+    /// SynergyFinder-compatible Loewe, no baseline correction, combination index on,
+    /// drc-compatible fits (as SynergyFinder).
     fn default() -> Self {
         Self {
             loewe: LoeweMode::SynergyFinder,
             baseline: BaselineCorrection::None,
             combination_index: true,
+            fit: FitMode::DrcCompatible,
         }
     }
 }
@@ -329,7 +333,7 @@ fn observed_reference(
 }
 
 /// Fit the monotherapy of one drug (dose 0 = control included).
-pub(crate) fn fit_single(ctx: &Ctx<'_>, drug: Drug) -> Option<SingleFit> {
+pub(crate) fn fit_single(ctx: &Ctx<'_>, drug: Drug, mode: FitMode) -> Option<SingleFit> {
     let (doses, len) = match drug {
         Drug::A => (ctx.doses_a, ctx.na()),
         Drug::B => (ctx.doses_b, ctx.nb()),
@@ -346,7 +350,7 @@ pub(crate) fn fit_single(ctx: &Ctx<'_>, drug: Drug) -> Option<SingleFit> {
             y.push(v);
         }
     }
-    fit_ll4(&x, &y, None)
+    fit_ll4(&x, &y, None, mode)
 }
 
 fn single_flags(fits: &SingleFits, flags: &mut Vec<FitFlag>) {
@@ -372,6 +376,7 @@ fn single_flags(fits: &SingleFits, flags: &mut Vec<FitFlag>) {
 pub(crate) fn zip(
     ctx: &Ctx<'_>,
     fits: &SingleFits,
+    mode: FitMode,
 ) -> (ScoreMatrix, Grid<Option<f64>>, Grid<Option<f64>>) {
     let (na, nb) = (ctx.na(), ctx.nb());
     let mut flags = Vec::new();
@@ -411,7 +416,7 @@ pub(crate) fn zip(
             }
         }
         let c0 = ctx.m.get(0, j).unwrap_or(pb_j);
-        let f = fit_ll4(&x, &y, Some(c0));
+        let f = fit_ll4(&x, &y, Some(c0), mode);
         slice_flag(f.as_ref(), Drug::A, j, &mut flags);
         for i in 1..na {
             *pred_a.get_mut(i, j) = match &f {
@@ -431,7 +436,7 @@ pub(crate) fn zip(
             }
         }
         let c0 = ctx.m.get(i, 0).unwrap_or(pa_i);
-        let f = fit_ll4(&x, &y, Some(c0));
+        let f = fit_ll4(&x, &y, Some(c0), mode);
         slice_flag(f.as_ref(), Drug::B, i, &mut flags);
         for j in 1..nb {
             *pred_b.get_mut(i, j) = match &f {
@@ -730,15 +735,15 @@ pub(crate) fn score_inhibition(
     let (m, baseline_value, fits) = match opts.baseline {
         BaselineCorrection::None => {
             let fits = SingleFits {
-                a: fit_single(&ctx0, Drug::A),
-                b: fit_single(&ctx0, Drug::B),
+                a: fit_single(&ctx0, Drug::A, opts.fit),
+                b: fit_single(&ctx0, Drug::B, opts.fit),
             };
             (raw.clone(), None, fits)
         }
         mode => {
             let fits0 = SingleFits {
-                a: fit_single(&ctx0, Drug::A),
-                b: fit_single(&ctx0, Drug::B),
+                a: fit_single(&ctx0, Drug::A, opts.fit),
+                b: fit_single(&ctx0, Drug::B, opts.fit),
             };
             let (m, base) = apply_baseline(raw, doses_a, doses_b, &fits0, mode);
             let ctx1 = Ctx {
@@ -748,8 +753,8 @@ pub(crate) fn score_inhibition(
                 reason,
             };
             let fits = SingleFits {
-                a: fit_single(&ctx1, Drug::A),
-                b: fit_single(&ctx1, Drug::B),
+                a: fit_single(&ctx1, Drug::A, opts.fit),
+                b: fit_single(&ctx1, Drug::B, opts.fit),
             };
             (m, base, fits)
         }
@@ -762,7 +767,7 @@ pub(crate) fn score_inhibition(
     };
     let bliss = bliss(&ctx);
     let hsa = hsa(&ctx);
-    let (zip, zip_reference, zip_fitted) = zip(&ctx, &fits);
+    let (zip, zip_reference, zip_fitted) = zip(&ctx, &fits, opts.fit);
     let (loewe, loewe_reference) = loewe(&ctx, &fits, opts.loewe);
     let ci = opts
         .combination_index

@@ -3,18 +3,19 @@
 mod common;
 
 use common::{SFDRC_FILES, Table, synergy_ref, tol};
-use platesyn_synergy::{LoeweMode, Model, ScoreOptions, score_block, summarize};
+use platesyn_synergy::{FitMode, LoeweMode, Model, ScoreOptions, score_block, summarize};
 
 #[test]
 fn zip_and_sf_loewe_match_sfdrc() {
     let Some(dir) = synergy_ref() else { return };
-    for file in SFDRC_FILES {
+    for (mode, file) in [FitMode::DrcCompatible, FitMode::Global].into_iter().flat_map(|m| SFDRC_FILES.map(|f| (m, f))) {
         let t = Table::load(&dir.join("sf_drc").join(file));
         let m = t.block(file);
         let s = score_block(
             &m,
             ScoreOptions {
                 loewe: LoeweMode::SynergyFinder,
+                fit: mode,
                 ..ScoreOptions::default()
             },
         );
@@ -39,6 +40,7 @@ fn zip_and_sf_loewe_match_sfdrc() {
         let ref_z = rz.iter().sum::<f64>() / rz.len() as f64;
         let ref_l = rl.iter().sum::<f64>() / rl.len() as f64;
         let nc = rz.len() as f64;
+        eprintln!("== {mode:?}");
         eprintln!(
             "{file}: mean(ours - drc): zip reference {:.3}, zip fitted {:.3}",
             dref / nc,
@@ -60,6 +62,7 @@ fn zip_and_sf_loewe_match_sfdrc() {
                 .as_ref()
                 .map(|f| (f.curve, f.status.clone()))
         );
+        if mode == FitMode::DrcCompatible { continue; }
         if file.starts_with("mathews") {
             // ill-posed single-agent fits: see docs/synergy.md and mathews_differences below
             continue;
