@@ -149,14 +149,18 @@ fn median(v: &[f64]) -> f64 {
     if k % 2 == 1 {
         s[k / 2]
     } else {
-        (s[k / 2 - 1] + s[k / 2]) / 2.0
+        f64::midpoint(s[k / 2 - 1], s[k / 2])
     }
 }
 
 /// drc's scale factor `10^floor(log10(median))`, 1 when not finite or below 1e-15.
 fn scaling(v: &[f64]) -> f64 {
     let s = 10f64.powf(median(v).log10().floor());
-    if s.is_nan() || s < SCALE_THRES { 1.0 } else { s }
+    if s.is_nan() || s < SCALE_THRES {
+        1.0
+    } else {
+        s
+    }
 }
 
 /// drc's `findcd`: range of `y` widened by 0.1 % on each side.
@@ -436,8 +440,8 @@ fn optim(prob: &mut Problem<'_>, start: &[f64; 4]) -> Option<([f64; 4], usize, b
     }
     let out = vmmin(prob, u0)?;
     let mut par = [0.0; 4];
-    for i in 0..n {
-        par[i] = out.u[i] * prob.parscale[i];
+    for ((p, u), s) in par.iter_mut().zip(&out.u).zip(&prob.parscale).take(n) {
+        *p = u * s;
     }
     if !prob.hessian_finite(&par) {
         return None;
@@ -550,12 +554,18 @@ mod tests {
         assert_eq!(f.model, DrcModel::Ll4);
         assert!(f.converged);
         for &x in &dose[1..] {
-            assert!((f.predict(x) - ll4(x, -1.2, 2.0, 90.0, 0.4)).abs() < 0.05, "{f:?}");
+            assert!(
+                (f.predict(x) - ll4(x, -1.2, 2.0, 90.0, 0.4)).abs() < 0.05,
+                "{f:?}"
+            );
         }
         // with c fixed at the truth the remaining three parameters are recovered too
         let g = fit_ll4_drc(&dose, &y, Some(2.0)).unwrap();
         assert_eq!(g.c, 2.0);
-        assert!((g.e - 0.4).abs() < 0.01 && (g.b + 1.2).abs() < 0.02, "{g:?}");
+        assert!(
+            (g.e - 0.4).abs() < 0.01 && (g.b + 1.2).abs() < 0.02,
+            "{g:?}"
+        );
     }
 
     #[test]

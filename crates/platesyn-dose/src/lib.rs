@@ -16,11 +16,11 @@ pub mod model;
 pub mod normalize;
 pub mod qc;
 
+pub use drc_compat::{DrcFit, DrcFitError, DrcModel, fit_ll4_drc};
 pub use fit::{
     CurveFit, EdEstimate, FIT_COLUMNS, FitOptions, FitRow, FitSpec, FitStatus, Fixed, FoldShift,
     FoldShiftError, fit_curve, fit_curve_with, ic50_fold_shift,
 };
-pub use drc_compat::{DrcFit, DrcFitError, DrcModel, fit_ll4_drc};
 pub use model::ModelKind;
 pub use normalize::{
     BlankMode, ExclusionReason, NormalizeError, NormalizeOptions, NormalizedPlate, NormalizedWell,

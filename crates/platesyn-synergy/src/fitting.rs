@@ -1,7 +1,9 @@
 //! The only place that calls the dose crate's LL.4 fitters.
 
-use platesyn_dose::{DrcModel, FitSpec, Fixed, ModelKind, fit_curve, fit_ll4_drc};
+use platesyn_dose::fit::FLAT_P_VALUE;
+use platesyn_dose::{DrcFit, DrcModel, FitSpec, Fixed, ModelKind, fit_curve, fit_ll4_drc};
 use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
 use crate::curve::{Ll4, SingleFit};
 
@@ -66,19 +68,60 @@ fn fit_drc(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<Singl
     {
         return None;
     }
-    let status = if fit.model == DrcModel::L4LogDose {
-        STATUS_DRC_L4_FALLBACK
-    } else if !fit.converged {
-        STATUS_DRC_MAXIT
-    } else {
-        "ok"
-    };
+    let status = drc_status(dose, response, &fit, fixed_c.is_none());
     Some(SingleFit {
         curve,
         ok: status == "ok",
         status: status.to_owned(),
         n_points: dose.len(),
     })
+}
+
+/// Status of a drc-compatible fit, in order: `drc_l4_fallback`, `drc_maxit`; then, for
+/// fits with `c` free (single agents), the dose crate's rules that need no Hessian: `flat`
+/// (F-test against the mean model, p >= [`platesyn_dose::fit::FLAT_P_VALUE`]),
+/// `ic50_above_range` / `ic50_below_range` (`e` beyond the tested positive doses); else `ok`.
+fn drc_status(dose: &[f64], response: &[f64], fit: &DrcFit, c_free: bool) -> &'static str {
+    if fit.model == DrcModel::L4LogDose {
+        return STATUS_DRC_L4_FALLBACK;
+    }
+    if !fit.converged {
+        return STATUS_DRC_MAXIT;
+    }
+    if !c_free {
+        return "ok";
+    }
+    let n = response.len();
+    let p = 4;
+    if n > p {
+        let mean = response.iter().sum::<f64>() / n as f64;
+        let tss: f64 = response.iter().map(|y| (y - mean).powi(2)).sum();
+        let df = (n - p) as f64;
+        let f_stat = ((tss - fit.rss) / (p - 1) as f64) / (fit.rss / df);
+        let flat_p = FisherSnedecor::new((p - 1) as f64, df).map_or(f64::NAN, |dist| {
+            if f_stat.is_finite() {
+                dist.sf(f_stat.max(0.0))
+            } else {
+                0.0
+            }
+        });
+        if flat_p >= FLAT_P_VALUE {
+            return "flat";
+        }
+    }
+    let dose_min = dose
+        .iter()
+        .copied()
+        .filter(|&x| x > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let dose_max = dose.iter().copied().fold(0.0, f64::max);
+    if fit.e > dose_max {
+        "ic50_above_range"
+    } else if fit.e < dose_min {
+        "ic50_below_range"
+    } else {
+        "ok"
+    }
 }
 
 fn fit_global(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<SingleFit> {

@@ -7,7 +7,7 @@ use crate::baseline::{BaselineCorrection, apply_baseline};
 use crate::block::DoseMatrix;
 use crate::ci::{CombinationIndex, combination_index};
 use crate::curve::SingleFit;
-use crate::fitting::{FitMode, fit_ll4};
+use crate::fitting::{FitMode, STATUS_DRC_L4_FALLBACK, STATUS_DRC_MAXIT, fit_ll4};
 use crate::grid::Grid;
 use crate::scale::ResponseScale;
 
@@ -98,9 +98,11 @@ pub enum FitFlag {
         /// The fitter's status text (`"failed"` for non-finite parameters).
         status: String,
     },
-    /// A ZIP row/column fit that is unstable (near-singular) or failed (then the observed
-    /// responses of that slice are used, as SynergyFinder does). Row/column fits are not
-    /// flagged for an ED50 outside the tested range: that is normal for a slice.
+    /// A ZIP row/column fit that is unstable (near-singular, [`FitMode::Global`]), needed
+    /// drc's `L.4` fallback or stopped at the iteration limit ([`FitMode::DrcCompatible`]),
+    /// or failed (then the observed responses of that slice are used, as SynergyFinder
+    /// does). Row/column fits are not flagged for an ED50 outside the tested range: that is
+    /// normal for a slice.
     Slice {
         /// Drug varied along the slice.
         varied: Drug,
@@ -481,12 +483,18 @@ fn slice_flag(f: Option<&SingleFit>, varied: Drug, fixed_index: usize, flags: &m
             fixed_index,
             status: "failed".into(),
         }),
-        Some(f) if f.status.starts_with("unstable") || f.status.starts_with("failed") => flags
-            .push(FitFlag::Slice {
+        Some(f)
+            if f.status.starts_with("unstable")
+                || f.status.starts_with("failed")
+                || f.status == STATUS_DRC_L4_FALLBACK
+                || f.status == STATUS_DRC_MAXIT =>
+        {
+            flags.push(FitFlag::Slice {
                 varied,
                 fixed_index,
                 status: f.status.clone(),
-            }),
+            });
+        }
         Some(_) => {}
     }
 }
