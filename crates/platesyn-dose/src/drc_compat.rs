@@ -30,9 +30,12 @@
 //! location `e_L` is returned as the same curve with `e = exp(e_L)` (identical predictions at
 //! every dose > 0; drc evaluates the dose-0 point at `1e-10`).
 //!
-//! Not reproduced: R sums in extended precision and fits the self-starter line by QR; the
-//! last bits of the objective can differ, which moves drc's stopping point by far less than
-//! its own tolerance on well-posed data.
+//! Arithmetic follows drc's expressions (`log(dose / e)`, `(d - c) / (1 + exp(...))`); R's
+//! extended-precision `sum` is approximated by a compensated sum. Not reproduced bit for bit:
+//! R fits the self-starter line by QR and rounds its sums from 80 bits. On well-posed data
+//! this does not matter; on ill-posed data (where BFGS creeps along a flat valley) the last
+//! bits can move drc's stopping point, by up to ~0.2 points of a block-mean score on the
+//! SynergyFinder examples (docs/synergy.md).
 
 // Negated float comparisons are deliberate: they send NaN down the same branch as R's C code.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -195,8 +198,10 @@ struct Problem<'a> {
     x: &'a [f64],
     /// Scaled response.
     y: &'a [f64],
-    /// Log-logistic in `x` (LL.4) or logistic in `x` (L.4).
+    /// Log-logistic (`b ln(x / e)`) or logistic (`b (x - e)`) in `x`.
     log_logistic: bool,
+    /// Whether some dose is 0 (LL.4: `b = 0` then gives `0 * -inf`, a NaN).
+    has_zero_dose: bool,
     /// Fixed `c` on the scaled response, if any.
     fixed_c: Option<f64>,
     /// Free parameters (3 with `c` fixed, else 4).
@@ -204,6 +209,10 @@ struct Problem<'a> {
     /// `optim`'s `parscale`.
     parscale: [f64; 4],
 }
+
+/// Per-point denominators `q = 1 + exp(b ln(x / e))` of one `(b, e)`: the curve is
+/// `c + (d - c) / q`, so the finite differences in `c` and `d` reuse them.
+type Weights = [f64; MAX_POINTS];
 
 impl Problem<'_> {
     /// `(b, c, d, e)` from the free parameters.
@@ -214,24 +223,52 @@ impl Problem<'_> {
         }
     }
 
-    /// Residual sum of squares at free parameters `p` (problem units).
-    fn rss(&self, p: &[f64; 4]) -> f64 {
-        let [b, c, d, e] = self.full(p);
-        let mut s = 0.0;
-        for (&x, &y) in self.x.iter().zip(self.y) {
-            let z = if self.log_logistic {
-                (b * (x / e).ln()).exp()
-            } else {
-                (b * (x - e)).exp()
-            };
-            let r = y - (c + (d - c) / (1.0 + z));
-            s += r * r;
+    /// Index of `e` among the free parameters (`c`, `d` come before it).
+    fn e_index(&self) -> usize {
+        self.n - 1
+    }
+
+    /// The denominators, with drc's arithmetic (`log(dose / e)`, not `log(dose) - log(e)`:
+    /// on ill-posed data BFGS is sensitive to the last bits).
+    fn weights(&self, b: f64, e: f64, w: &mut Weights) {
+        if self.log_logistic {
+            for (wi, &x) in w.iter_mut().zip(self.x) {
+                *wi = 1.0 + (b * (x / e).ln()).exp();
+            }
+        } else {
+            for (wi, &x) in w.iter_mut().zip(self.x) {
+                *wi = 1.0 + (b * (x - e)).exp();
+            }
         }
-        s
+    }
+
+    /// Sum of squared residuals, accumulated with a compensated (Neumaier) sum: R's `sum`
+    /// accumulates in extended precision, which this reproduces far better than a plain sum.
+    fn rss_w(&self, c: f64, d: f64, w: &Weights) -> f64 {
+        let (mut s, mut comp) = (0.0f64, 0.0f64);
+        for (&y, &q) in self.y.iter().zip(w) {
+            let r = y - (c + (d - c) / q);
+            let v = r * r;
+            let t = s + v;
+            comp += if s.abs() >= v {
+                (s - t) + v
+            } else {
+                (v - t) + s
+            };
+            s = t;
+        }
+        s + comp
+    }
+
+    /// Residual sum of squares at free parameters `p` (problem units); fills `w`.
+    fn rss(&self, p: &[f64; 4], w: &mut Weights) -> f64 {
+        let [b, c, d, e] = self.full(p);
+        self.weights(b, e, w);
+        self.rss_w(c, d, w)
     }
 
     /// `optim`'s `fminfn`: objective at optimiser coordinates `u` (`p = u * parscale`).
-    fn fminfn(&self, u: &[f64; 4]) -> Option<f64> {
+    fn fminfn(&self, u: &[f64; 4], w: &mut Weights) -> Option<f64> {
         let mut p = [0.0; 4];
         for i in 0..self.n {
             if !u[i].is_finite() {
@@ -239,21 +276,34 @@ impl Problem<'_> {
             }
             p[i] = u[i] * self.parscale[i];
         }
-        Some(self.rss(&p))
+        Some(self.rss(&p, w))
     }
 
     /// `optim`'s `fmingr` without a gradient function: central differences of `ndeps`.
-    /// `None` on a non-finite difference (R: error "non-finite finite-difference value").
-    fn fmingr(&self, u: &[f64; 4], g: &mut [f64; 4]) -> Option<()> {
+    /// `w0` holds the weights at `u` (from the `fminfn` call that accepted `u`). `None` on
+    /// a non-finite difference (R: error "non-finite finite-difference value").
+    fn fmingr(&self, u: &[f64; 4], w0: &Weights, g: &mut [f64; 4]) -> Option<()> {
         let mut p = [0.0; 4];
         for i in 0..self.n {
             p[i] = u[i] * self.parscale[i];
         }
+        let mut w = [0.0; MAX_POINTS];
+        let e_at = self.e_index();
         for i in 0..self.n {
-            p[i] = (u[i] + NDEPS) * self.parscale[i];
-            let v1 = self.rss(&p);
-            p[i] = (u[i] - NDEPS) * self.parscale[i];
-            let v2 = self.rss(&p);
+            let (v1, v2) = if i == 0 || i == e_at {
+                p[i] = (u[i] + NDEPS) * self.parscale[i];
+                let v1 = self.rss(&p, &mut w);
+                p[i] = (u[i] - NDEPS) * self.parscale[i];
+                (v1, self.rss(&p, &mut w))
+            } else {
+                // c or d: the weights do not change
+                p[i] = (u[i] + NDEPS) * self.parscale[i];
+                let [_, c, d, _] = self.full(&p);
+                let v1 = self.rss_w(c, d, w0);
+                p[i] = (u[i] - NDEPS) * self.parscale[i];
+                let [_, c, d, _] = self.full(&p);
+                (v1, self.rss_w(c, d, w0))
+            };
             g[i] = (v1 - v2) / (2.0 * NDEPS);
             if !g[i].is_finite() {
                 return None;
@@ -263,25 +313,46 @@ impl Problem<'_> {
         Some(())
     }
 
+    /// Whether the objective is finite at `p` (problem units), without evaluating it: with
+    /// finite data it is NaN only for non-finite parameters, `e <= 0` (LL.4: `ln` of a
+    /// negative dose ratio) or `b = 0` at a zero dose (LL.4: `0 * -inf`).
+    fn finite_at(&self, p: &[f64; 4]) -> bool {
+        let [b, c, d, e] = self.full(p);
+        [b, c, d, e].iter().all(|v| v.is_finite())
+            && (!self.log_logistic || (e > 0.0 && !(b == 0.0 && self.has_zero_dose)))
+    }
+
     /// `optimhess`'s finite differences at the solution `par` (problem units): only whether
-    /// they are all finite matters (a non-finite one makes `optim` fail in R).
+    /// they are all finite matters (a non-finite one makes `optim` fail in R). They are the
+    /// central differences of `fmingr` at `par +- ndeps / parscale` in each coordinate, so
+    /// every parameter vector they evaluate is checked with [`Problem::finite_at`].
     fn hessian_finite(&self, par: &[f64; 4]) -> bool {
         let mut u = [0.0; 4];
         for i in 0..self.n {
             u[i] = par[i] / self.parscale[i];
         }
-        let mut g = [0.0; 4];
+        let at = |u: &[f64; 4]| {
+            let mut p = [0.0; 4];
+            for i in 0..self.n {
+                p[i] = u[i] * self.parscale[i];
+            }
+            p
+        };
         for i in 0..self.n {
             let eps = NDEPS / self.parscale[i];
-            u[i] += eps;
-            if self.fmingr(&u, &mut g).is_none() {
-                return false;
+            for shift in [eps, -eps] {
+                let mut v = u;
+                v[i] += shift;
+                for k in 0..self.n {
+                    for s2 in [NDEPS, -NDEPS] {
+                        let mut q = v;
+                        q[k] += s2;
+                        if !self.finite_at(&at(&q)) {
+                            return false;
+                        }
+                    }
+                }
             }
-            u[i] -= 2.0 * eps;
-            if self.fmingr(&u, &mut g).is_none() {
-                return false;
-            }
-            u[i] += eps;
         }
         true
     }
@@ -304,13 +375,16 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
     let mut xv = [0.0; 4];
     let mut c = [0.0; 4];
     let mut bm = [[0.0f64; 4]; 4];
-    let mut f = prob.fminfn(&b)?;
+    // weights of the last evaluated point and of the last accepted one
+    let mut w_try = [0.0; MAX_POINTS];
+    let mut w_acc = [0.0; MAX_POINTS];
+    let mut f = prob.fminfn(&b, &mut w_acc)?;
     if !f.is_finite() {
         return None; // "initial value in 'vmmin' is not finite"
     }
     let mut fmin = f;
     let mut gradcount = 1usize;
-    prob.fmingr(&b, &mut g)?;
+    prob.fmingr(&b, &w_acc, &mut g)?;
     let mut iter = 1usize;
     let mut ilast = gradcount;
     let mut count;
@@ -349,7 +423,7 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
                     }
                 }
                 if count < n {
-                    f = prob.fminfn(&b)?;
+                    f = prob.fminfn(&b, &mut w_try)?;
                     accpoint = f.is_finite() && f <= fmin + gradproj * steplength * ACCTOL;
                     if !accpoint {
                         steplength *= STEPREDN;
@@ -366,7 +440,9 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
             }
             if count < n {
                 fmin = f;
-                prob.fmingr(&b, &mut g)?;
+                // the accepted point is the last one evaluated
+                std::mem::swap(&mut w_acc, &mut w_try);
+                prob.fmingr(&b, &w_acc, &mut g)?;
                 gradcount += 1;
                 iter += 1;
                 let mut d1 = 0.0;
@@ -473,6 +549,7 @@ fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFi
         x,
         y,
         log_logistic: true,
+        has_zero_dose: dose.contains(&0.0),
         fixed_c: fixed_c.map(|c| c / rs),
         n: if fixed_c.is_some() { 3 } else { 4 },
         parscale: [1.0; 4],
@@ -484,7 +561,7 @@ fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFi
     };
     let (par, iterations, converged) = optim(&mut prob, &start)?;
     let [b, c, d, e] = prob.full(&par);
-    let rss = prob.rss(&par) * rs * rs;
+    let rss = prob.rss(&par, &mut [0.0; MAX_POINTS]) * rs * rs;
     Some(DrcFit {
         b,
         c: fixed_c.unwrap_or(c * rs),
@@ -515,6 +592,7 @@ fn fit_l4_log(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<Dr
         x,
         y: response,
         log_logistic: false,
+        has_zero_dose: false,
         fixed_c,
         n: if fixed_c.is_some() { 3 } else { 4 },
         parscale: [1.0; 4],
@@ -532,7 +610,7 @@ fn fit_l4_log(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<Dr
         d,
         e: e.exp(),
         model: DrcModel::L4LogDose,
-        rss: prob.rss(&par),
+        rss: prob.rss(&par, &mut [0.0; MAX_POINTS]),
         iterations,
         converged,
     })
