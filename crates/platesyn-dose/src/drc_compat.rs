@@ -210,9 +210,30 @@ struct Problem<'a> {
     parscale: [f64; 4],
 }
 
-/// Per-point denominators `q = 1 + exp(b ln(x / e))` of one `(b, e)`: the curve is
-/// `c + (d - c) / q`, so the finite differences in `c` and `d` reuse them.
-type Weights = [f64; MAX_POINTS];
+/// Per-point terms of one `(b, e)`: `l = ln(x / e)` (LL.4; `x - e` for L.4) and the
+/// denominators `q = 1 + exp(b l)`; the curve is `c + (d - c) / q`. The finite differences
+/// in `b` reuse `l`, those in `c` and `d` reuse `q` (bit for bit the values a fresh
+/// evaluation would give).
+struct Weights {
+    l: [f64; MAX_POINTS],
+    q: [f64; MAX_POINTS],
+}
+
+impl Weights {
+    fn new() -> Self {
+        Self {
+            l: [0.0; MAX_POINTS],
+            q: [0.0; MAX_POINTS],
+        }
+    }
+
+    /// Denominators for slope `b` from the stored `l`.
+    fn set_slope(&mut self, b: f64, n: usize) {
+        for (q, &l) in self.q[..n].iter_mut().zip(&self.l[..n]) {
+            *q = 1.0 + (b * l).exp();
+        }
+    }
+}
 
 impl Problem<'_> {
     /// `(b, c, d, e)` from the free parameters.
@@ -231,22 +252,24 @@ impl Problem<'_> {
     /// The denominators, with drc's arithmetic (`log(dose / e)`, not `log(dose) - log(e)`:
     /// on ill-posed data BFGS is sensitive to the last bits).
     fn weights(&self, b: f64, e: f64, w: &mut Weights) {
+        let n = self.x.len();
         if self.log_logistic {
-            for (wi, &x) in w.iter_mut().zip(self.x) {
-                *wi = 1.0 + (b * (x / e).ln()).exp();
+            for (l, &x) in w.l[..n].iter_mut().zip(self.x) {
+                *l = (x / e).ln();
             }
         } else {
-            for (wi, &x) in w.iter_mut().zip(self.x) {
-                *wi = 1.0 + (b * (x - e)).exp();
+            for (l, &x) in w.l[..n].iter_mut().zip(self.x) {
+                *l = x - e;
             }
         }
+        w.set_slope(b, n);
     }
 
     /// Sum of squared residuals, accumulated with a compensated (Neumaier) sum: R's `sum`
     /// accumulates in extended precision, which this reproduces far better than a plain sum.
     fn rss_w(&self, c: f64, d: f64, w: &Weights) -> f64 {
         let (mut s, mut comp) = (0.0f64, 0.0f64);
-        for (&y, &q) in self.y.iter().zip(w) {
+        for (&y, &q) in self.y.iter().zip(&w.q) {
             let r = y - (c + (d - c) / q);
             let v = r * r;
             let t = s + v;
@@ -287,16 +310,25 @@ impl Problem<'_> {
         for i in 0..self.n {
             p[i] = u[i] * self.parscale[i];
         }
-        let mut w = [0.0; MAX_POINTS];
+        let mut w = Weights::new();
+        w.l = w0.l;
         let e_at = self.e_index();
         for i in 0..self.n {
-            let (v1, v2) = if i == 0 || i == e_at {
+            let (v1, v2) = if i == e_at {
                 p[i] = (u[i] + NDEPS) * self.parscale[i];
                 let v1 = self.rss(&p, &mut w);
                 p[i] = (u[i] - NDEPS) * self.parscale[i];
                 (v1, self.rss(&p, &mut w))
+            } else if i == 0 {
+                // b: ln(x / e) does not change
+                let [_, c, d, _] = self.full(&p);
+                let k = self.x.len();
+                w.set_slope((u[i] + NDEPS) * self.parscale[i], k);
+                let v1 = self.rss_w(c, d, &w);
+                w.set_slope((u[i] - NDEPS) * self.parscale[i], k);
+                (v1, self.rss_w(c, d, &w))
             } else {
-                // c or d: the weights do not change
+                // c or d: the denominators do not change
                 p[i] = (u[i] + NDEPS) * self.parscale[i];
                 let [_, c, d, _] = self.full(&p);
                 let v1 = self.rss_w(c, d, w0);
@@ -376,8 +408,8 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
     let mut c = [0.0; 4];
     let mut bm = [[0.0f64; 4]; 4];
     // weights of the last evaluated point and of the last accepted one
-    let mut w_try = [0.0; MAX_POINTS];
-    let mut w_acc = [0.0; MAX_POINTS];
+    let mut w_try = Weights::new();
+    let mut w_acc = Weights::new();
     let mut f = prob.fminfn(&b, &mut w_acc)?;
     if !f.is_finite() {
         return None; // "initial value in 'vmmin' is not finite"
@@ -561,7 +593,7 @@ fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFi
     };
     let (par, iterations, converged) = optim(&mut prob, &start)?;
     let [b, c, d, e] = prob.full(&par);
-    let rss = prob.rss(&par, &mut [0.0; MAX_POINTS]) * rs * rs;
+    let rss = prob.rss(&par, &mut Weights::new()) * rs * rs;
     Some(DrcFit {
         b,
         c: fixed_c.unwrap_or(c * rs),
@@ -610,7 +642,7 @@ fn fit_l4_log(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<Dr
         d,
         e: e.exp(),
         model: DrcModel::L4LogDose,
-        rss: prob.rss(&par, &mut [0.0; MAX_POINTS]),
+        rss: prob.rss(&par, &mut Weights::new()),
         iterations,
         converged,
     })

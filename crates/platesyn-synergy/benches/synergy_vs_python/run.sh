@@ -20,7 +20,12 @@ echo "$rs"
 echo "$py"
 t_rs="$(echo "$rs" | awk '/platesyn_seconds_per_block/ {print $2}')"
 t_py="$(echo "$py" | awk '/python_seconds_per_block/ {print $2}')"
-awk -v r="$t_rs" -v p="$t_py" 'BEGIN {
-  printf "platesyn: %.3f ms per 8x8 block (Bliss+HSA+Loewe+ZIP)\n", r * 1000;
-  printf "python synergy: %.3f ms per 8x8 block (Bliss+HSA+Loewe+ZIP)\n", p * 1000;
-  printf "ratio python/platesyn: %.1fx\n", p / r }'
+c_rs="$(echo "$rs" | awk '/platesyn_cpu_seconds_per_block/ {print $2}')"
+c_py="$(echo "$py" | awk '/python_cpu_seconds_per_block/ {print $2}')"
+echo "load: $(uptime)"
+awk -v r="$t_rs" -v p="$t_py" -v cr="${c_rs:-0}" -v cp="${c_py:-0}" 'BEGIN {
+  printf "platesyn: %.3f ms wall, %.3f ms thread CPU per 8x8 block (Bliss+HSA+Loewe+ZIP)\n", r * 1000, cr * 1000;
+  printf "python synergy: %.3f ms wall, %.3f ms thread CPU per 8x8 block (Bliss+HSA+Loewe+ZIP)\n", p * 1000, cp * 1000;
+  printf "ratio python/platesyn: %.1fx wall", p / r;
+  if (cr > 0 && cp > 0) printf ", %.1fx CPU", cp / cr;
+  printf "\n" }'
