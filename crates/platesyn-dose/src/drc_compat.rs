@@ -254,8 +254,15 @@ impl Problem<'_> {
     fn weights(&self, b: f64, e: f64, w: &mut Weights) {
         let n = self.x.len();
         if self.log_logistic {
+            // ln(0 / e) is -inf for any e other than 0 or NaN; skipping the call is bit for
+            // bit the same and avoids libm's slow divide-by-zero path
+            let l0 = if e == 0.0 || e.is_nan() {
+                f64::NAN
+            } else {
+                f64::NEG_INFINITY
+            };
             for (l, &x) in w.l[..n].iter_mut().zip(self.x) {
-                *l = (x / e).ln();
+                *l = if x == 0.0 { l0 } else { (x / e).ln() };
             }
         } else {
             for (l, &x) in w.l[..n].iter_mut().zip(self.x) {
@@ -265,19 +272,17 @@ impl Problem<'_> {
         w.set_slope(b, n);
     }
 
-    /// Sum of squared residuals, accumulated with a compensated (Neumaier) sum: R's `sum`
+    /// Sum of squared residuals, accumulated with a compensated (TwoSum) sum: R's `sum`
     /// accumulates in extended precision, which this reproduces far better than a plain sum.
     fn rss_w(&self, c: f64, d: f64, w: &Weights) -> f64 {
         let (mut s, mut comp) = (0.0f64, 0.0f64);
         for (&y, &q) in self.y.iter().zip(&w.q) {
             let r = y - (c + (d - c) / q);
             let v = r * r;
+            // TwoSum: the exact rounding error of s + v, without a branch
             let t = s + v;
-            comp += if s.abs() >= v {
-                (s - t) + v
-            } else {
-                (v - t) + s
-            };
+            let bp = t - s;
+            comp += (s - (t - bp)) + (v - bp);
             s = t;
         }
         s + comp

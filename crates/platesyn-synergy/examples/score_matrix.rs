@@ -1,11 +1,12 @@
 //! Score one long-format matrix CSV (`drug_a_conc,drug_b_conc,viability`, viability as a
 //! fraction) with all four models, `reps` times, and print the mean time per block.
-//! Used by benches/synergy_vs_python/run.sh. Usage: `score_matrix <csv> [reps]`.
+//! Used by benches/synergy_vs_python/run.sh. Usage: `score_matrix <csv> [reps] [drc|global]`
+//! (the LL.4 fitter, [`FitMode`]; default drc-compatible, as `ScoreOptions::default()`).
 
 use std::time::Instant;
 
 use platesyn_synergy::{
-    HeaderMap, LongRecord, Model, ResponseScale, ScoreOptions, group_records, score_block,
+    FitMode, HeaderMap, LongRecord, Model, ResponseScale, ScoreOptions, group_records, score_block,
     summarize,
 };
 
@@ -13,6 +14,11 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("usage: score_matrix <csv> [reps]");
     let reps: usize = args.next().map_or(2000, |s| s.parse().expect("reps"));
+    let fit = match args.next().as_deref() {
+        None | Some("drc") => FitMode::DrcCompatible,
+        Some("global") => FitMode::Global,
+        Some(other) => panic!("unknown fitter {other:?}: expected drc or global"),
+    };
     let mut rdr = csv::Reader::from_path(&path).expect("readable csv");
     let header: Vec<String> = rdr
         .headers()
@@ -42,8 +48,10 @@ fn main() {
     let blocks = group_records(&recs, ResponseScale::FRACTION_VIABILITY).expect("block");
     let opts = ScoreOptions {
         combination_index: false,
+        fit,
         ..ScoreOptions::default()
     };
+    println!("platesyn_fit_mode {fit:?}");
     let s = score_block(&blocks[0], opts);
     for m in Model::ALL {
         println!(

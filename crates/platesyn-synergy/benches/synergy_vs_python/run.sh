@@ -16,7 +16,10 @@ fi
 (cd "$root" && cargo build --quiet --release -p platesyn-synergy --example score_matrix)
 rs="$("$root/target/release/examples/score_matrix" "$work/matrix.csv" "${REPS_RS:-2000}")"
 py="$("$venv/bin/python" "$here/time_python.py" "$work/matrix.csv" "${REPS_PY:-10}")"
+# the same matrix with the global (least-squares) fitter, for comparison
+rg="$("$root/target/release/examples/score_matrix" "$work/matrix.csv" "${REPS_RS:-2000}" global)"
 echo "$rs"
+echo "$rg" | grep -E 'fit_mode|per_block'
 echo "$py"
 t_rs="$(echo "$rs" | awk '/platesyn_seconds_per_block/ {print $2}')"
 t_py="$(echo "$py" | awk '/python_seconds_per_block/ {print $2}')"
