@@ -7,7 +7,7 @@ use crate::baseline::{BaselineCorrection, apply_baseline};
 use crate::block::DoseMatrix;
 use crate::ci::{CombinationIndex, combination_index};
 use crate::curve::SingleFit;
-use crate::fitting::{FitMode, STATUS_DRC_L4_FALLBACK, STATUS_DRC_MAXIT, fit_ll4};
+use crate::fitting::{FitMode, STATUS_DRC_L4_FALLBACK, fit_ll4};
 use crate::grid::Grid;
 use crate::scale::ResponseScale;
 
@@ -99,8 +99,7 @@ pub enum FitFlag {
         status: String,
     },
     /// A ZIP row/column fit that is unstable (near-singular, [`FitMode::Global`]), needed
-    /// drc's `L.4` fallback or stopped at the iteration limit ([`FitMode::DrcCompatible`]),
-    /// or failed (then the observed responses of that slice are used, as SynergyFinder
+    /// drc's `L.4` fallback (`drc_l4_fallback`, [`FitMode::DrcCompatible`]), or failed (then the observed responses of that slice are used, as SynergyFinder
     /// does). Row/column fits are not flagged for an ED50 outside the tested range: that is
     /// normal for a slice.
     Slice {
@@ -486,8 +485,7 @@ fn slice_flag(f: Option<&SingleFit>, varied: Drug, fixed_index: usize, flags: &m
         Some(f)
             if f.status.starts_with("unstable")
                 || f.status.starts_with("failed")
-                || f.status == STATUS_DRC_L4_FALLBACK
-                || f.status == STATUS_DRC_MAXIT =>
+                || f.status == STATUS_DRC_L4_FALLBACK =>
         {
             flags.push(FitFlag::Slice {
                 varied,

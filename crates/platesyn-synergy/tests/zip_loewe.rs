@@ -7,7 +7,8 @@ mod common;
 use common::{SFDRC_FILES, Table, synergy_ref, tol};
 use platesyn_dose::{FitSpec, Fixed, ModelKind, fit_curve, fit_ll4_drc};
 use platesyn_synergy::{
-    DoseMatrix, FitMode, LoeweMode, Model, ScoreOptions, ScoredBlock, score_block, summarize,
+    DoseMatrix, FitFlag, FitMode, LoeweMode, Model, ScoreOptions, ScoredBlock, score_block,
+    summarize,
 };
 
 /// One block scored with `mode`, compared with its sf_drc file.
@@ -60,7 +61,7 @@ fn compare(dir: &std::path::Path, file: &str, mode: FitMode) -> Comparison {
     };
     eprintln!(
         "{mode:?} {file}: zip mean {:.4} (ref {:.4}) worst cell {:.3} [mean(ours - drc): reference {:.3}, fitted {:.3}]; \
-         loewe mean {:.4} (ref {:.4}) worst cell {:.3}; single fits {:?} / {:?}",
+         loewe mean {:.4} (ref {:.4}) worst cell {:.3}; zip flags {:?}; single fits {:?} / {:?}",
         c.zip_mean,
         c.zip_ref_mean,
         c.zip_worst_cell,
@@ -69,6 +70,7 @@ fn compare(dir: &std::path::Path, file: &str, mode: FitMode) -> Comparison {
         c.loewe_mean,
         c.loewe_ref_mean,
         c.loewe_worst_cell,
+        c.scored.zip.flags,
         c.scored
             .single_fits
             .a
@@ -121,6 +123,18 @@ fn drc_compatible_matches_sfdrc_on_every_matrix() {
             "{file}: loewe worst cell {}",
             c.loewe_worst_cell
         );
+        // drc fails on some slices of these two blocks; SynergyFinder's L.4-on-log-dose
+        // fallback is what the references contain there
+        let fallbacks = c
+            .scored
+            .zip
+            .flags
+            .iter()
+            .filter(|f| matches!(f, FitFlag::Slice { status, .. } if status == "drc_l4_fallback"))
+            .count();
+        let expected =
+            usize::from(file.starts_with("oneil_block2") || file.starts_with("mathews_block1"));
+        assert_eq!(fallbacks, 2 * expected, "{file}: L.4 fallbacks");
     }
 }
 
