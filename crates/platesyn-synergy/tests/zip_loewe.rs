@@ -238,7 +238,10 @@ fn oneil_block2_difference_is_where_drc_stops() {
             r_glob <= r_drc * (1.0 + 1e-6) + 1e-9,
             "global {r_glob} > drc {r_drc}"
         );
-        eprintln!("slice c = {c:.2}: RSS drc {r_drc:.2} vs least squares {r_glob:.2}");
+        eprintln!(
+            "slice c = {c:.2}: RSS drc {r_drc:.2} ({:?}, {} iterations) vs least squares {r_glob:.2}",
+            drc.model, drc.iterations
+        );
         if r_drc > 2.0 * r_glob + 1.0 {
             worse += 1;
         }
