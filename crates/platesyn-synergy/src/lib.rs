@@ -9,6 +9,8 @@
 //!   viability is a fraction; scores are reported in percentage points of inhibition,
 //!   positive = synergy. Monotherapy and control cells score 0.
 //! - A combination index below 1 means synergy.
+//! - LL.4 fits (Loewe, ZIP, baseline) are drc-compatible by default, reproducing
+//!   SynergyFinder; [`FitMode::Global`] gives the least-squares optimum instead.
 //!
 //! Quick use: build blocks with [`group_records`] (or [`DoseMatrix::new`]), score with
 //! [`score_block`], summarise with [`summarize`] / [`summary_rows`], emit [`cell_rows`].
