@@ -229,8 +229,21 @@ impl Weights {
 
     /// Denominators for slope `b` from the stored `l`.
     fn set_slope(&mut self, b: f64, n: usize) {
+        // at dose 0 (l = -inf) exp(b l) is exp(-inf) = 0 for b > 0 and exp(inf) = inf for
+        // b < 0 (NaN for b = 0 or NaN): the same values without the libm call
+        let q0 = if b > 0.0 {
+            1.0
+        } else if b < 0.0 {
+            f64::INFINITY
+        } else {
+            f64::NAN
+        };
         for (q, &l) in self.q[..n].iter_mut().zip(&self.l[..n]) {
-            *q = 1.0 + (b * l).exp();
+            *q = if l == f64::NEG_INFINITY {
+                q0
+            } else {
+                1.0 + (b * l).exp()
+            };
         }
     }
 }
