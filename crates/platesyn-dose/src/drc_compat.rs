@@ -97,9 +97,10 @@ impl DrcFit {
 /// Why a drc-compatible fit (both `LL.4` and the `L.4` fallback) failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DrcFitError {
-    /// Fewer than two distinct doses > 0, mismatched lengths or non-finite data.
+    /// Fewer than two distinct doses > 0, more than [`MAX_POINTS`] points, mismatched
+    /// lengths, a negative dose or non-finite data.
     #[error(
-        "drc-compatible fit needs equal-length finite dose/response vectors with at least two distinct doses > 0"
+        "drc-compatible fit needs equal-length finite dose (>= 0) and response vectors of at most 64 points with at least two distinct doses > 0"
     )]
     BadInput,
     /// drc's optimiser failed for `LL.4` and for the `L.4` fallback (non-finite start,
@@ -139,7 +140,8 @@ pub fn fit_ll4_drc(
     fit_l4_log(dose, response, fixed_c).ok_or(DrcFitError::Failed)
 }
 
-/// Largest number of points handled (stack buffers).
+/// Largest number of points a drc-compatible fit takes (stack buffers; a synergy block
+/// slice has one point per dose level).
 pub const MAX_POINTS: usize = 64;
 
 /// R's `median` (mean of the two middle values for even `n`).
@@ -694,6 +696,22 @@ mod tests {
             (g.e - 0.4).abs() < 0.01 && (g.b + 1.2).abs() < 0.02,
             "{g:?}"
         );
+    }
+
+    #[test]
+    fn l4_fallback_fits_log_dose() {
+        let dose = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+        let y: Vec<f64> = dose.iter().map(|&x| ll4(x, -1.2, 2.0, 90.0, 0.4)).collect();
+        let f = fit_l4_log(&dose, &y, None).unwrap();
+        assert_eq!(f.model, DrcModel::L4LogDose);
+        for &x in &dose[1..] {
+            assert!(
+                (f.predict(x) - ll4(x, -1.2, 2.0, 90.0, 0.4)).abs() < 0.05,
+                "{f:?}"
+            );
+        }
+        // its RSS is evaluated with dose 0 at 1e-10, as drc sees it
+        assert!(f.rss < 0.05, "{f:?}");
     }
 
     #[test]
