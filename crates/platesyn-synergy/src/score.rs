@@ -99,9 +99,10 @@ pub enum FitFlag {
         status: String,
     },
     /// A ZIP row/column fit that is unstable (near-singular, [`FitMode::Global`]), needed
-    /// drc's `L.4` fallback (`drc_l4_fallback`, [`FitMode::DrcCompatible`]), or failed (then the observed responses of that slice are used, as SynergyFinder
-    /// does). Row/column fits are not flagged for an ED50 outside the tested range: that is
-    /// normal for a slice.
+    /// drc's `L.4` fallback (`drc_l4_fallback`, [`FitMode::DrcCompatible`]), or failed
+    /// (then the observed responses of that slice are used, as SynergyFinder does).
+    /// Row/column fits are not flagged for an ED50 outside the tested range: that is normal
+    /// for a slice.
     Slice {
         /// Drug varied along the slice.
         varied: Drug,
@@ -248,6 +249,8 @@ pub struct ScoredBlock {
     pub zip: ScoreMatrix,
     /// Loewe mode used.
     pub loewe_mode: LoeweMode,
+    /// LL.4 fitter used for the single agents, ZIP rows/columns and baseline.
+    pub fit_mode: FitMode,
     /// Loewe reference effect per cell (percent inhibition).
     pub loewe_reference: Grid<Option<f64>>,
     /// ZIP reference (Bliss of the fitted single agents) per cell.
@@ -795,6 +798,7 @@ pub(crate) fn score_inhibition(
         loewe,
         zip,
         loewe_mode: opts.loewe,
+        fit_mode: opts.fit,
         loewe_reference,
         zip_reference,
         zip_fitted,

@@ -33,6 +33,7 @@ fn compare(dir: &std::path::Path, file: &str, mode: FitMode) -> Comparison {
             ..ScoreOptions::default()
         },
     );
+    assert_eq!(s.fit_mode, mode);
     let (mut wz, mut wl) = (0.0f64, 0.0f64);
     let (mut rz, mut rl) = (Vec::new(), Vec::new());
     let (mut dref, mut dfit) = (0.0, 0.0);
