@@ -86,6 +86,9 @@ fn compare(dir: &std::path::Path, file: &str, mode: FitMode) -> Comparison {
     c
 }
 
+/// Per-cell ZIP tolerance: the README's 6 points on the antagonism scenario, else its 1
+/// point (the README names none for the ONEIL and mathews blocks; the scenarios' 1 point is
+/// applied to them as well).
 fn zip_cell_tol(file: &str) -> f64 {
     if file.starts_with("scenario_antagonism") {
         tol::ZIP_CELL_ANTAGONISM
