@@ -9,12 +9,14 @@
 //! Sign conventions: viability is percent of untreated (100 = untreated);
 //! inhibition = 100 - viability (%).
 
+pub mod drc_compat;
 pub mod fit;
 pub mod lsq;
 pub mod model;
 pub mod normalize;
 pub mod qc;
 
+pub use drc_compat::{DrcFit, DrcFitError, DrcModel, fit_ll4_drc};
 pub use fit::{
     CurveFit, EdEstimate, FIT_COLUMNS, FitOptions, FitRow, FitSpec, FitStatus, Fixed, FoldShift,
     FoldShiftError, fit_curve, fit_curve_with, ic50_fold_shift,

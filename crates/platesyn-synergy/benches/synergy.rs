@@ -1,10 +1,11 @@
-//! All four models (plus the combination index) on an 8x8 block.
+//! All four models (plus the combination index) on an 8x8 block, with the default
+//! drc-compatible LL.4 fits and with the global (least-squares) fits.
 //! Run: `cargo bench -p platesyn-synergy --bench synergy`.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use platesyn_synergy::{DoseMatrix, LoeweMode, ResponseScale, ScoreOptions, score_block};
+use platesyn_synergy::{DoseMatrix, FitMode, LoeweMode, ResponseScale, ScoreOptions, score_block};
 
 /// The synergy_musyc_a5-like 8x8 test matrix (Bliss-independent Hill pair + a smooth
 /// deterministic interaction), viability fraction. Same values as
@@ -45,6 +46,14 @@ fn bench(c: &mut Criterion) {
             b.iter(|| score_block(black_box(&m), black_box(opts)));
         });
     }
+    let opts = ScoreOptions {
+        combination_index: false,
+        fit: FitMode::Global,
+        ..ScoreOptions::default()
+    };
+    c.bench_function("score_8x8_all_models_sf_loewe_global_fits", |b| {
+        b.iter(|| score_block(black_box(&m), black_box(opts)));
+    });
     let opts = ScoreOptions::default();
     c.bench_function("score_8x8_all_models_plus_ci", |b| {
         b.iter(|| score_block(black_box(&m), black_box(opts)));

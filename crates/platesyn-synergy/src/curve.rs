@@ -1,6 +1,7 @@
 //! Single-agent curves used by Loewe, ZIP and baseline correction: drc's LL.4 on percent
 //! inhibition, `f(x) = c + (d - c) / (1 + exp(b * (ln x - ln e)))`, fitted by
-//! `platesyn_dose::fit_curve` (this crate does not fit LL.4 itself).
+//! `platesyn_dose::fit_ll4_drc` (drc-compatible, the default) or `platesyn_dose::fit_curve`
+//! (least squares), see [`crate::FitMode`]; this crate does not fit LL.4 itself.
 
 use serde::{Deserialize, Serialize};
 

@@ -9,6 +9,8 @@
 //!   viability is a fraction; scores are reported in percentage points of inhibition,
 //!   positive = synergy. Monotherapy and control cells score 0.
 //! - A combination index below 1 means synergy.
+//! - LL.4 fits (Loewe, ZIP, baseline) are drc-compatible by default, reproducing
+//!   SynergyFinder; [`FitMode::Global`] gives the least-squares optimum instead.
 //!
 //! Quick use: build blocks with [`group_records`] (or [`DoseMatrix::new`]), score with
 //! [`score_block`], summarise with [`summarize`] / [`summary_rows`], emit [`cell_rows`].
@@ -19,7 +21,7 @@ pub mod bootstrap;
 pub mod ci;
 pub mod curve;
 pub mod error;
-mod fitting;
+pub mod fitting;
 pub mod grid;
 pub mod input;
 pub mod rows;
@@ -33,6 +35,7 @@ pub use bootstrap::{BootStats, BootstrapOptions, BootstrapResult, ModelBootstrap
 pub use ci::{CombinationIndex, EffectLevelCi, MedianEffect, RayCi};
 pub use curve::{Ll4, SingleFit};
 pub use error::SynergyError;
+pub use fitting::FitMode;
 pub use grid::Grid;
 pub use input::{Field, HeaderMap, LongRecord, group_records};
 pub use rows::{CELL_COLUMNS, CellRow, SUMMARY_COLUMNS, SummaryRow, cell_rows, summary_rows};

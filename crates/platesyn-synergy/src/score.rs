@@ -7,7 +7,7 @@ use crate::baseline::{BaselineCorrection, apply_baseline};
 use crate::block::DoseMatrix;
 use crate::ci::{CombinationIndex, combination_index};
 use crate::curve::SingleFit;
-use crate::fitting::fit_ll4;
+use crate::fitting::{FitMode, STATUS_DRC_L4_FALLBACK, fit_ll4};
 use crate::grid::Grid;
 use crate::scale::ResponseScale;
 
@@ -98,9 +98,11 @@ pub enum FitFlag {
         /// The fitter's status text (`"failed"` for non-finite parameters).
         status: String,
     },
-    /// A ZIP row/column fit that is unstable (near-singular) or failed (then the observed
-    /// responses of that slice are used, as SynergyFinder does). Row/column fits are not
-    /// flagged for an ED50 outside the tested range: that is normal for a slice.
+    /// A ZIP row/column fit that is unstable (near-singular, [`FitMode::Global`]), needed
+    /// drc's `L.4` fallback (`drc_l4_fallback`, [`FitMode::DrcCompatible`]), or failed
+    /// (then the observed responses of that slice are used, as SynergyFinder does).
+    /// Row/column fits are not flagged for an ED50 outside the tested range: that is normal
+    /// for a slice.
     Slice {
         /// Drug varied along the slice.
         varied: Drug,
@@ -186,15 +188,19 @@ pub struct ScoreOptions {
     pub baseline: BaselineCorrection,
     /// Compute the Chou-Talalay combination index.
     pub combination_index: bool,
+    /// LL.4 fitter for the single agents, the ZIP row/column fits and the baseline.
+    pub fit: FitMode,
 }
 
 impl Default for ScoreOptions {
-    /// SynergyFinder-compatible Loewe, no baseline correction, combination index on.
+    /// SynergyFinder-compatible Loewe, no baseline correction, combination index on,
+    /// drc-compatible fits (as SynergyFinder).
     fn default() -> Self {
         Self {
             loewe: LoeweMode::SynergyFinder,
             baseline: BaselineCorrection::None,
             combination_index: true,
+            fit: FitMode::DrcCompatible,
         }
     }
 }
@@ -243,6 +249,8 @@ pub struct ScoredBlock {
     pub zip: ScoreMatrix,
     /// Loewe mode used.
     pub loewe_mode: LoeweMode,
+    /// LL.4 fitter used for the single agents, ZIP rows/columns and baseline.
+    pub fit_mode: FitMode,
     /// Loewe reference effect per cell (percent inhibition).
     pub loewe_reference: Grid<Option<f64>>,
     /// ZIP reference (Bliss of the fitted single agents) per cell.
@@ -329,7 +337,7 @@ fn observed_reference(
 }
 
 /// Fit the monotherapy of one drug (dose 0 = control included).
-pub(crate) fn fit_single(ctx: &Ctx<'_>, drug: Drug) -> Option<SingleFit> {
+pub(crate) fn fit_single(ctx: &Ctx<'_>, drug: Drug, mode: FitMode) -> Option<SingleFit> {
     let (doses, len) = match drug {
         Drug::A => (ctx.doses_a, ctx.na()),
         Drug::B => (ctx.doses_b, ctx.nb()),
@@ -346,7 +354,7 @@ pub(crate) fn fit_single(ctx: &Ctx<'_>, drug: Drug) -> Option<SingleFit> {
             y.push(v);
         }
     }
-    fit_ll4(&x, &y, None)
+    fit_ll4(&x, &y, None, mode)
 }
 
 fn single_flags(fits: &SingleFits, flags: &mut Vec<FitFlag>) {
@@ -372,6 +380,7 @@ fn single_flags(fits: &SingleFits, flags: &mut Vec<FitFlag>) {
 pub(crate) fn zip(
     ctx: &Ctx<'_>,
     fits: &SingleFits,
+    mode: FitMode,
 ) -> (ScoreMatrix, Grid<Option<f64>>, Grid<Option<f64>>) {
     let (na, nb) = (ctx.na(), ctx.nb());
     let mut flags = Vec::new();
@@ -411,7 +420,7 @@ pub(crate) fn zip(
             }
         }
         let c0 = ctx.m.get(0, j).unwrap_or(pb_j);
-        let f = fit_ll4(&x, &y, Some(c0));
+        let f = fit_ll4(&x, &y, Some(c0), mode);
         slice_flag(f.as_ref(), Drug::A, j, &mut flags);
         for i in 1..na {
             *pred_a.get_mut(i, j) = match &f {
@@ -431,7 +440,7 @@ pub(crate) fn zip(
             }
         }
         let c0 = ctx.m.get(i, 0).unwrap_or(pa_i);
-        let f = fit_ll4(&x, &y, Some(c0));
+        let f = fit_ll4(&x, &y, Some(c0), mode);
         slice_flag(f.as_ref(), Drug::B, i, &mut flags);
         for j in 1..nb {
             *pred_b.get_mut(i, j) = match &f {
@@ -476,12 +485,17 @@ fn slice_flag(f: Option<&SingleFit>, varied: Drug, fixed_index: usize, flags: &m
             fixed_index,
             status: "failed".into(),
         }),
-        Some(f) if f.status.starts_with("unstable") || f.status.starts_with("failed") => flags
-            .push(FitFlag::Slice {
+        Some(f)
+            if f.status.starts_with("unstable")
+                || f.status.starts_with("failed")
+                || f.status == STATUS_DRC_L4_FALLBACK =>
+        {
+            flags.push(FitFlag::Slice {
                 varied,
                 fixed_index,
                 status: f.status.clone(),
-            }),
+            });
+        }
         Some(_) => {}
     }
 }
@@ -730,15 +744,15 @@ pub(crate) fn score_inhibition(
     let (m, baseline_value, fits) = match opts.baseline {
         BaselineCorrection::None => {
             let fits = SingleFits {
-                a: fit_single(&ctx0, Drug::A),
-                b: fit_single(&ctx0, Drug::B),
+                a: fit_single(&ctx0, Drug::A, opts.fit),
+                b: fit_single(&ctx0, Drug::B, opts.fit),
             };
             (raw.clone(), None, fits)
         }
         mode => {
             let fits0 = SingleFits {
-                a: fit_single(&ctx0, Drug::A),
-                b: fit_single(&ctx0, Drug::B),
+                a: fit_single(&ctx0, Drug::A, opts.fit),
+                b: fit_single(&ctx0, Drug::B, opts.fit),
             };
             let (m, base) = apply_baseline(raw, doses_a, doses_b, &fits0, mode);
             let ctx1 = Ctx {
@@ -748,8 +762,8 @@ pub(crate) fn score_inhibition(
                 reason,
             };
             let fits = SingleFits {
-                a: fit_single(&ctx1, Drug::A),
-                b: fit_single(&ctx1, Drug::B),
+                a: fit_single(&ctx1, Drug::A, opts.fit),
+                b: fit_single(&ctx1, Drug::B, opts.fit),
             };
             (m, base, fits)
         }
@@ -762,7 +776,7 @@ pub(crate) fn score_inhibition(
     };
     let bliss = bliss(&ctx);
     let hsa = hsa(&ctx);
-    let (zip, zip_reference, zip_fitted) = zip(&ctx, &fits);
+    let (zip, zip_reference, zip_fitted) = zip(&ctx, &fits, opts.fit);
     let (loewe, loewe_reference) = loewe(&ctx, &fits, opts.loewe);
     let ci = opts
         .combination_index
@@ -784,6 +798,7 @@ pub(crate) fn score_inhibition(
         loewe,
         zip,
         loewe_mode: opts.loewe,
+        fit_mode: opts.fit,
         loewe_reference,
         zip_reference,
         zip_fitted,

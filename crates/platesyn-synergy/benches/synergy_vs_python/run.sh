@@ -16,11 +16,19 @@ fi
 (cd "$root" && cargo build --quiet --release -p platesyn-synergy --example score_matrix)
 rs="$("$root/target/release/examples/score_matrix" "$work/matrix.csv" "${REPS_RS:-2000}")"
 py="$("$venv/bin/python" "$here/time_python.py" "$work/matrix.csv" "${REPS_PY:-10}")"
+# the same matrix with the global (least-squares) fitter, for comparison
+rg="$("$root/target/release/examples/score_matrix" "$work/matrix.csv" "${REPS_RS:-2000}" global)"
 echo "$rs"
+echo "$rg" | grep -E 'fit_mode|per_block'
 echo "$py"
 t_rs="$(echo "$rs" | awk '/platesyn_seconds_per_block/ {print $2}')"
 t_py="$(echo "$py" | awk '/python_seconds_per_block/ {print $2}')"
-awk -v r="$t_rs" -v p="$t_py" 'BEGIN {
-  printf "platesyn: %.3f ms per 8x8 block (Bliss+HSA+Loewe+ZIP)\n", r * 1000;
-  printf "python synergy: %.3f ms per 8x8 block (Bliss+HSA+Loewe+ZIP)\n", p * 1000;
-  printf "ratio python/platesyn: %.1fx\n", p / r }'
+c_rs="$(echo "$rs" | awk '/platesyn_cpu_seconds_per_block/ {print $2}')"
+c_py="$(echo "$py" | awk '/python_cpu_seconds_per_block/ {print $2}')"
+echo "load: $(uptime)"
+awk -v r="$t_rs" -v p="$t_py" -v cr="${c_rs:-0}" -v cp="${c_py:-0}" 'BEGIN {
+  printf "platesyn: %.3f ms wall, %.3f ms thread CPU per 8x8 block (Bliss+HSA+Loewe+ZIP)\n", r * 1000, cr * 1000;
+  printf "python synergy: %.3f ms wall, %.3f ms thread CPU per 8x8 block (Bliss+HSA+Loewe+ZIP)\n", p * 1000, cp * 1000;
+  printf "ratio python/platesyn: %.1fx wall", p / r;
+  if (cr > 0 && cp > 0) printf ", %.1fx CPU", cp / cr;
+  printf "\n" }'

@@ -19,7 +19,8 @@ def run():
 res = run()
 for k, v in res.items():
     print(f"python_{k}_mean {v:.4f}")
-t0 = time.perf_counter()
+c0, t0 = time.thread_time(), time.perf_counter()
 for _ in range(reps):
     run()
+print(f"python_cpu_seconds_per_block {(time.thread_time() - c0) / reps:.9f}")
 print(f"python_seconds_per_block {(time.perf_counter() - t0) / reps:.9f}")

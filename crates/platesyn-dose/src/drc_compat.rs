@@ -1,0 +1,741 @@
+//! A drc-compatible LL.4 fit: what R drc 3.0's `drm(y ~ x, fct = LL.4(fixed = ...))` returns,
+//! including where it stops on ill-posed data.
+//!
+//! [`crate::fit_curve`] searches for the least-squares optimum (several starts). drc instead
+//! makes one local minimisation, and tools built on it (SynergyFinder) publish whatever that
+//! returns. This module reproduces drc's steps so such numbers can be matched:
+//!
+//! 1. **Scaling** (`drm`): doses are divided by `10^floor(log10(median(dose)))` and responses by
+//!    `10^floor(log10(median(response)))`; a scale that is not finite or below `1e-15`
+//!    (for example a negative median response) becomes 1.
+//! 2. **Self-starter** (`llogistic.ssf`, method 1, on the scaled data): `c0 = min(y) - r`,
+//!    `d0 = max(y) + r` with `r = 0.001 (max(y) - min(y))`, then the least-squares line of
+//!    `ln((d0 - y) / (y - c0))` on `ln(x)` over the doses `x > 0` gives `b0` (slope) and
+//!    `e0 = exp(-intercept / b0)`. A fixed `c` is *not* used by the starter (drc computes `b0`,
+//!    `e0` with its own `c0`), only dropped from the start vector.
+//! 3. **Optimisation** (`drmOpt`): R's `optim(method = "BFGS")` (`vmmin`) on the residual sum
+//!    of squares of the scaled problem, without analytic derivatives (`drmc(useD = FALSE)`):
+//!    central differences with `ndeps = 1e-3` in `parscale` units, `parscale = |start|`
+//!    (1 where below 1e-4), `reltol = 1e-7`, `maxit = 500`; then `hessian = TRUE`, whose
+//!    finite differences must be finite too.
+//! 4. **Failure** (any non-finite start, objective at the start, or finite difference): drc
+//!    reports "Convergence failed". SynergyFinder (and the reference generator
+//!    `ref/synergy/generators/sf_style_drc.R`) then fits drc's `L.4` to `ln(dose)` with dose 0
+//!    replaced by `1e-10`; this is done here too ([`DrcModel::L4LogDose`]). `L.4` has no
+//!    scaling and its self-starter regresses `ln((d0 - y)/(y - c0))` on `ln(dose)` over all
+//!    points (`e0 = -intercept / b0`).
+//!
+//! The returned parameters are drc's LL.4 `(b, c, d, e)` in the caller's units:
+//! `f(x) = c + (d - c) / (1 + exp(b (ln x - ln e)))`. An `L.4` fallback fit on `ln(dose)` with
+//! location `e_L` is returned as the same curve with `e = exp(e_L)` (identical predictions at
+//! every dose > 0; drc evaluates the dose-0 point at `1e-10`).
+//!
+//! Arithmetic follows drc's expressions (`log(dose / e)`, `(d - c) / (1 + exp(...))`); R's
+//! extended-precision `sum` is approximated by a compensated sum. Not reproduced bit for bit:
+//! R fits the self-starter line by QR and rounds its sums from 80 bits. On well-posed data
+//! this does not matter; on ill-posed data (where BFGS creeps along a flat valley) the last
+//! bits can move drc's stopping point, by up to ~0.2 points of a block-mean score on the
+//! SynergyFinder examples (docs/synergy.md).
+
+// Negated float comparisons are deliberate: they send NaN down the same branch as R's C code.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+use serde::{Deserialize, Serialize};
+
+/// `optim`'s finite-difference step (`ndeps`), in `parscale` units.
+const NDEPS: f64 = 1e-3;
+/// drc's `drmc()$relTol`, passed to `optim` as `reltol`.
+const RELTOL: f64 = 1e-7;
+/// drc's `drmc()$maxIt`.
+const MAXIT: usize = 500;
+/// `vmmin`'s constants (R `src/appl/optim.c`).
+const STEPREDN: f64 = 0.2;
+const ACCTOL: f64 = 1e-4;
+const RELTEST: f64 = 10.0;
+/// drc's `drmc()$dscaleThres` and `rscaleThres`.
+const SCALE_THRES: f64 = 1e-15;
+/// Dose that SynergyFinder substitutes for 0 before taking logs in the `L.4` fallback.
+const L4_ZERO_DOSE: f64 = 1e-10;
+
+/// Which drc model produced a [`DrcFit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DrcModel {
+    /// `LL.4` on the doses (the normal case).
+    Ll4,
+    /// `LL.4` failed; `L.4` on `ln(dose)` (dose 0 -> `1e-10`), SynergyFinder's fallback.
+    L4LogDose,
+}
+
+/// A drc-compatible LL.4 fit (percent or any response unit; doses in the caller's unit).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DrcFit {
+    /// Slope `b` (drc sign: negative for a response that rises with dose).
+    pub b: f64,
+    /// Asymptote at `ln x -> -inf` when `b < 0` (the fixed value when `c` was fixed).
+    pub c: f64,
+    /// The other asymptote.
+    pub d: f64,
+    /// Inflection dose (> 0 for a usable curve), dose units.
+    pub e: f64,
+    /// Model drc ended with.
+    pub model: DrcModel,
+    /// Residual sum of squares at the returned parameters (response units squared).
+    pub rss: f64,
+    /// BFGS iterations (`optim`'s gradient count).
+    pub iterations: usize,
+    /// False when BFGS stopped at `maxit` (drc still returns the point).
+    pub converged: bool,
+}
+
+impl DrcFit {
+    /// Response at dose `x >= 0` (drc's LL.4 formula; `x = 0` gives the zero-dose limit).
+    pub fn predict(&self, x: f64) -> f64 {
+        self.c + (self.d - self.c) / (1.0 + (self.b * (x / self.e).ln()).exp())
+    }
+}
+
+/// Why a drc-compatible fit (both `LL.4` and the `L.4` fallback) failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DrcFitError {
+    /// Fewer than two distinct doses > 0, more than [`MAX_POINTS`] points, mismatched
+    /// lengths, a negative dose or non-finite data.
+    #[error(
+        "drc-compatible fit needs equal-length finite dose (>= 0) and response vectors of at most 64 points with at least two distinct doses > 0"
+    )]
+    BadInput,
+    /// drc's optimiser failed for `LL.4` and for the `L.4` fallback (non-finite start,
+    /// objective or finite difference).
+    #[error("drc-compatible fit failed: LL.4 and the L.4 fallback did not converge")]
+    Failed,
+}
+
+/// Fit drc's LL.4 to `(dose, response)` as `drm()` does (module docs), with `c` optionally
+/// fixed (response units). Doses must be >= 0; dose 0 is the control.
+///
+/// # Errors
+/// [`DrcFitError::BadInput`] for unusable data; [`DrcFitError::Failed`] when drc would fail
+/// for both `LL.4` and its `L.4` fallback.
+pub fn fit_ll4_drc(
+    dose: &[f64],
+    response: &[f64],
+    fixed_c: Option<f64>,
+) -> Result<DrcFit, DrcFitError> {
+    let n = dose.len();
+    if n != response.len()
+        || n > MAX_POINTS
+        || dose.iter().any(|d| !d.is_finite() || *d < 0.0)
+        || response.iter().any(|y| !y.is_finite())
+        || fixed_c.is_some_and(|c| !c.is_finite())
+    {
+        return Err(DrcFitError::BadInput);
+    }
+    let mut pos = dose.iter().filter(|&&d| d > 0.0);
+    let first = pos.next().copied();
+    if !first.is_some_and(|f| pos.any(|&d| d != f)) {
+        return Err(DrcFitError::BadInput);
+    }
+    if let Some(fit) = fit_ll4(dose, response, fixed_c) {
+        return Ok(fit);
+    }
+    fit_l4_log(dose, response, fixed_c).ok_or(DrcFitError::Failed)
+}
+
+/// Largest number of points a drc-compatible fit takes (stack buffers; a synergy block
+/// slice has one point per dose level).
+pub const MAX_POINTS: usize = 64;
+
+/// R's `median` (mean of the two middle values for even `n`).
+fn median(v: &[f64]) -> f64 {
+    let mut buf = [0.0f64; MAX_POINTS];
+    let s = &mut buf[..v.len()];
+    s.copy_from_slice(v);
+    s.sort_by(f64::total_cmp);
+    let k = s.len();
+    if k % 2 == 1 {
+        s[k / 2]
+    } else {
+        f64::midpoint(s[k / 2 - 1], s[k / 2])
+    }
+}
+
+/// drc's scale factor `10^floor(log10(median))`, 1 when not finite or below 1e-15.
+fn scaling(v: &[f64]) -> f64 {
+    let s = 10f64.powf(median(v).log10().floor());
+    if s.is_nan() || s < SCALE_THRES {
+        1.0
+    } else {
+        s
+    }
+}
+
+/// drc's `findcd`: range of `y` widened by 0.1 % on each side.
+fn findcd(y: &[f64]) -> (f64, f64) {
+    let lo = y.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let r = 0.001 * (hi - lo);
+    (lo - r, hi + r)
+}
+
+/// Least-squares line `v = a + s u` over the pairs with finite `u`; `(a, s)`.
+fn line(u: impl Iterator<Item = (f64, f64)> + Clone) -> (f64, f64) {
+    let (mut k, mut su, mut sv) = (0.0, 0.0, 0.0);
+    for (x, y) in u.clone() {
+        k += 1.0;
+        su += x;
+        sv += y;
+    }
+    let (mu, mv) = (su / k, sv / k);
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (x, y) in u {
+        sxy += (x - mu) * (y - mv);
+        sxx += (x - mu) * (x - mu);
+    }
+    let s = sxy / sxx;
+    (mv - s * mu, s)
+}
+
+/// The scaled least-squares problem drc hands to `optim`.
+struct Problem<'a> {
+    /// Scaled dose (LL.4) or log dose (L.4).
+    x: &'a [f64],
+    /// Scaled response.
+    y: &'a [f64],
+    /// Log-logistic (`b ln(x / e)`) or logistic (`b (x - e)`) in `x`.
+    log_logistic: bool,
+    /// Whether some dose is 0 (LL.4: `b = 0` then gives `0 * -inf`, a NaN).
+    has_zero_dose: bool,
+    /// Fixed `c` on the scaled response, if any.
+    fixed_c: Option<f64>,
+    /// Free parameters (3 with `c` fixed, else 4).
+    n: usize,
+    /// `optim`'s `parscale`.
+    parscale: [f64; 4],
+}
+
+/// Per-point terms of one `(b, e)`: `l = ln(x / e)` (LL.4; `x - e` for L.4) and the
+/// denominators `q = 1 + exp(b l)`; the curve is `c + (d - c) / q`. The finite differences
+/// in `b` reuse `l`, those in `c` and `d` reuse `q` (bit for bit the values a fresh
+/// evaluation would give).
+struct Weights {
+    l: [f64; MAX_POINTS],
+    q: [f64; MAX_POINTS],
+}
+
+impl Weights {
+    fn new() -> Self {
+        Self {
+            l: [0.0; MAX_POINTS],
+            q: [0.0; MAX_POINTS],
+        }
+    }
+
+    /// Denominators for slope `b` from the stored `l`.
+    fn set_slope(&mut self, b: f64, n: usize) {
+        // at dose 0 (l = -inf) exp(b l) is exp(-inf) = 0 for b > 0 and exp(inf) = inf for
+        // b < 0 (NaN for b = 0 or NaN): the same values without the libm call
+        let q0 = if b > 0.0 {
+            1.0
+        } else if b < 0.0 {
+            f64::INFINITY
+        } else {
+            f64::NAN
+        };
+        for (q, &l) in self.q[..n].iter_mut().zip(&self.l[..n]) {
+            *q = if l == f64::NEG_INFINITY {
+                q0
+            } else {
+                1.0 + (b * l).exp()
+            };
+        }
+    }
+}
+
+impl Problem<'_> {
+    /// `(b, c, d, e)` from the free parameters.
+    fn full(&self, p: &[f64; 4]) -> [f64; 4] {
+        match self.fixed_c {
+            Some(c) => [p[0], c, p[1], p[2]],
+            None => *p,
+        }
+    }
+
+    /// Index of `e` among the free parameters (`c`, `d` come before it).
+    fn e_index(&self) -> usize {
+        self.n - 1
+    }
+
+    /// The denominators, with drc's arithmetic (`log(dose / e)`, not `log(dose) - log(e)`:
+    /// on ill-posed data BFGS is sensitive to the last bits).
+    fn weights(&self, b: f64, e: f64, w: &mut Weights) {
+        let n = self.x.len();
+        if self.log_logistic {
+            // ln(0 / e) is -inf for any e other than 0 or NaN; skipping the call is bit for
+            // bit the same and avoids libm's slow divide-by-zero path
+            let l0 = if e == 0.0 || e.is_nan() {
+                f64::NAN
+            } else {
+                f64::NEG_INFINITY
+            };
+            for (l, &x) in w.l[..n].iter_mut().zip(self.x) {
+                *l = if x == 0.0 { l0 } else { (x / e).ln() };
+            }
+        } else {
+            for (l, &x) in w.l[..n].iter_mut().zip(self.x) {
+                *l = x - e;
+            }
+        }
+        w.set_slope(b, n);
+    }
+
+    /// Sum of squared residuals, accumulated with a compensated (TwoSum) sum: R's `sum`
+    /// accumulates in extended precision, which this reproduces far better than a plain sum.
+    fn rss_w(&self, c: f64, d: f64, w: &Weights) -> f64 {
+        let (mut s, mut comp) = (0.0f64, 0.0f64);
+        for (&y, &q) in self.y.iter().zip(&w.q) {
+            let r = y - (c + (d - c) / q);
+            let v = r * r;
+            // TwoSum: the exact rounding error of s + v, without a branch
+            let t = s + v;
+            let bp = t - s;
+            comp += (s - (t - bp)) + (v - bp);
+            s = t;
+        }
+        s + comp
+    }
+
+    /// Residual sum of squares at free parameters `p` (problem units); fills `w`.
+    fn rss(&self, p: &[f64; 4], w: &mut Weights) -> f64 {
+        let [b, c, d, e] = self.full(p);
+        self.weights(b, e, w);
+        self.rss_w(c, d, w)
+    }
+
+    /// `optim`'s `fminfn`: objective at optimiser coordinates `u` (`p = u * parscale`).
+    fn fminfn(&self, u: &[f64; 4], w: &mut Weights) -> Option<f64> {
+        let mut p = [0.0; 4];
+        for i in 0..self.n {
+            if !u[i].is_finite() {
+                return None; // "non-finite value supplied by optim"
+            }
+            p[i] = u[i] * self.parscale[i];
+        }
+        Some(self.rss(&p, w))
+    }
+
+    /// `optim`'s `fmingr` without a gradient function: central differences of `ndeps`.
+    /// `w0` holds the weights at `u` (from the `fminfn` call that accepted `u`). `None` on
+    /// a non-finite difference (R: error "non-finite finite-difference value").
+    fn fmingr(&self, u: &[f64; 4], w0: &Weights, g: &mut [f64; 4]) -> Option<()> {
+        let mut p = [0.0; 4];
+        for i in 0..self.n {
+            p[i] = u[i] * self.parscale[i];
+        }
+        let mut w = Weights::new();
+        w.l = w0.l;
+        let e_at = self.e_index();
+        for i in 0..self.n {
+            let (v1, v2) = if i == e_at {
+                p[i] = (u[i] + NDEPS) * self.parscale[i];
+                let v1 = self.rss(&p, &mut w);
+                p[i] = (u[i] - NDEPS) * self.parscale[i];
+                (v1, self.rss(&p, &mut w))
+            } else if i == 0 {
+                // b: ln(x / e) does not change
+                let [_, c, d, _] = self.full(&p);
+                let k = self.x.len();
+                w.set_slope((u[i] + NDEPS) * self.parscale[i], k);
+                let v1 = self.rss_w(c, d, &w);
+                w.set_slope((u[i] - NDEPS) * self.parscale[i], k);
+                (v1, self.rss_w(c, d, &w))
+            } else {
+                // c or d: the denominators do not change
+                p[i] = (u[i] + NDEPS) * self.parscale[i];
+                let [_, c, d, _] = self.full(&p);
+                let v1 = self.rss_w(c, d, w0);
+                p[i] = (u[i] - NDEPS) * self.parscale[i];
+                let [_, c, d, _] = self.full(&p);
+                (v1, self.rss_w(c, d, w0))
+            };
+            g[i] = (v1 - v2) / (2.0 * NDEPS);
+            if !g[i].is_finite() {
+                return None;
+            }
+            p[i] = u[i] * self.parscale[i];
+        }
+        Some(())
+    }
+
+    /// Whether the objective is finite at `p` (problem units), without evaluating it: with
+    /// finite data it is NaN only for non-finite parameters, `e <= 0` (LL.4: `ln` of a
+    /// negative dose ratio) or `b = 0` at a zero dose (LL.4: `0 * -inf`).
+    fn finite_at(&self, p: &[f64; 4]) -> bool {
+        let [b, c, d, e] = self.full(p);
+        [b, c, d, e].iter().all(|v| v.is_finite())
+            && (!self.log_logistic || (e > 0.0 && !(b == 0.0 && self.has_zero_dose)))
+    }
+
+    /// `optimhess`'s finite differences at the solution `par` (problem units): only whether
+    /// they are all finite matters (a non-finite one makes `optim` fail in R). They are the
+    /// central differences of `fmingr` at `par +- ndeps / parscale` in each coordinate, so
+    /// every parameter vector they evaluate is checked with [`Problem::finite_at`].
+    fn hessian_finite(&self, par: &[f64; 4]) -> bool {
+        let mut u = [0.0; 4];
+        for i in 0..self.n {
+            u[i] = par[i] / self.parscale[i];
+        }
+        let at = |u: &[f64; 4]| {
+            let mut p = [0.0; 4];
+            for i in 0..self.n {
+                p[i] = u[i] * self.parscale[i];
+            }
+            p
+        };
+        for i in 0..self.n {
+            let eps = NDEPS / self.parscale[i];
+            for shift in [eps, -eps] {
+                let mut v = u;
+                v[i] += shift;
+                for k in 0..self.n {
+                    for s2 in [NDEPS, -NDEPS] {
+                        let mut q = v;
+                        q[k] += s2;
+                        if !self.finite_at(&at(&q)) {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Outcome of [`vmmin`]: final optimiser coordinates, iteration count, converged flag.
+struct VmminOut {
+    u: [f64; 4],
+    iter: usize,
+    converged: bool,
+}
+
+/// R's `vmmin` (variable-metric BFGS of Nash), `abstol = -Inf`. `None` where R errors.
+#[allow(clippy::many_single_char_names, clippy::too_many_lines)]
+fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
+    let n = prob.n;
+    let mut b = start;
+    let mut g = [0.0; 4];
+    let mut t = [0.0; 4];
+    let mut xv = [0.0; 4];
+    let mut c = [0.0; 4];
+    let mut bm = [[0.0f64; 4]; 4];
+    // weights of the last evaluated point and of the last accepted one
+    let mut w_try = Weights::new();
+    let mut w_acc = Weights::new();
+    let mut f = prob.fminfn(&b, &mut w_acc)?;
+    if !f.is_finite() {
+        return None; // "initial value in 'vmmin' is not finite"
+    }
+    let mut fmin = f;
+    let mut gradcount = 1usize;
+    prob.fmingr(&b, &w_acc, &mut g)?;
+    let mut iter = 1usize;
+    let mut ilast = gradcount;
+    let mut count;
+    loop {
+        if ilast == gradcount {
+            for (i, row) in bm.iter_mut().enumerate().take(n) {
+                for v in row.iter_mut().take(i) {
+                    *v = 0.0;
+                }
+                row[i] = 1.0;
+            }
+        }
+        xv[..n].copy_from_slice(&b[..n]);
+        c[..n].copy_from_slice(&g[..n]);
+        let mut gradproj = 0.0;
+        for i in 0..n {
+            let mut s = 0.0;
+            for j in 0..=i {
+                s -= bm[i][j] * g[j];
+            }
+            for j in i + 1..n {
+                s -= bm[j][i] * g[j];
+            }
+            t[i] = s;
+            gradproj += s * g[i];
+        }
+        if gradproj < 0.0 {
+            let mut steplength = 1.0;
+            let mut accpoint = false;
+            loop {
+                count = 0;
+                for i in 0..n {
+                    b[i] = xv[i] + steplength * t[i];
+                    if RELTEST + xv[i] == RELTEST + b[i] {
+                        count += 1;
+                    }
+                }
+                if count < n {
+                    f = prob.fminfn(&b, &mut w_try)?;
+                    accpoint = f.is_finite() && f <= fmin + gradproj * steplength * ACCTOL;
+                    if !accpoint {
+                        steplength *= STEPREDN;
+                    }
+                }
+                if count == n || accpoint {
+                    break;
+                }
+            }
+            let enough = f > f64::NEG_INFINITY && (f - fmin).abs() > RELTOL * (fmin.abs() + RELTOL);
+            if !enough {
+                count = n;
+                fmin = f;
+            }
+            if count < n {
+                fmin = f;
+                // the accepted point is the last one evaluated
+                std::mem::swap(&mut w_acc, &mut w_try);
+                prob.fmingr(&b, &w_acc, &mut g)?;
+                gradcount += 1;
+                iter += 1;
+                let mut d1 = 0.0;
+                for i in 0..n {
+                    t[i] *= steplength;
+                    c[i] = g[i] - c[i];
+                    d1 += t[i] * c[i];
+                }
+                if d1 > 0.0 {
+                    let mut d2 = 0.0;
+                    for i in 0..n {
+                        let mut s = 0.0;
+                        for j in 0..=i {
+                            s += bm[i][j] * c[j];
+                        }
+                        for j in i + 1..n {
+                            s += bm[j][i] * c[j];
+                        }
+                        xv[i] = s;
+                        d2 += s * c[i];
+                    }
+                    d2 = 1.0 + d2 / d1;
+                    for i in 0..n {
+                        for j in 0..=i {
+                            bm[i][j] += (d2 * t[i] * t[j] - xv[i] * t[j] - t[i] * xv[j]) / d1;
+                        }
+                    }
+                } else {
+                    ilast = gradcount;
+                }
+            } else if ilast < gradcount {
+                count = 0;
+                ilast = gradcount;
+            }
+        } else {
+            count = 0;
+            if ilast == gradcount {
+                count = n;
+            } else {
+                ilast = gradcount;
+            }
+        }
+        if iter >= MAXIT {
+            break;
+        }
+        if gradcount - ilast > 2 * n {
+            ilast = gradcount;
+        }
+        if count == n && ilast == gradcount {
+            break;
+        }
+    }
+    Some(VmminOut {
+        u: b,
+        iter,
+        converged: iter < MAXIT,
+    })
+}
+
+/// Run `optim(BFGS)` from `start` (problem units); the solution in problem units.
+fn optim(prob: &mut Problem<'_>, start: &[f64; 4]) -> Option<([f64; 4], usize, bool)> {
+    let n = prob.n;
+    let mut u0 = [0.0; 4];
+    for i in 0..n {
+        if !start[i].is_finite() {
+            return None;
+        }
+        let a = start[i].abs();
+        prob.parscale[i] = if a < 1e-4 { 1.0 } else { a };
+        u0[i] = start[i] / prob.parscale[i];
+    }
+    let out = vmmin(prob, u0)?;
+    let mut par = [0.0; 4];
+    for ((p, u), s) in par.iter_mut().zip(&out.u).zip(&prob.parscale).take(n) {
+        *p = u * s;
+    }
+    if !prob.hessian_finite(&par) {
+        return None;
+    }
+    Some((par, out.iter, out.converged))
+}
+
+/// drc `LL.4` (steps 1-3 of the module docs); `None` where drc fails.
+fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFit> {
+    let ds = scaling(dose);
+    let rs = scaling(response);
+    let mut xb = [0.0; MAX_POINTS];
+    let mut yb = [0.0; MAX_POINTS];
+    let x = &mut xb[..dose.len()];
+    let y = &mut yb[..dose.len()];
+    for k in 0..dose.len() {
+        x[k] = dose[k] / ds;
+        y[k] = response[k] / rs;
+    }
+    let (c0, d0) = findcd(y);
+    let pairs = x
+        .iter()
+        .zip(y.iter())
+        .filter(|(x, _)| **x > 0.0)
+        .map(|(&x, &y)| (x.ln(), ((d0 - y) / (y - c0)).ln()));
+    let (a, s) = line(pairs);
+    let (b0, e0) = (s, (-a / s).exp());
+    let mut prob = Problem {
+        x,
+        y,
+        log_logistic: true,
+        has_zero_dose: dose.contains(&0.0),
+        fixed_c: fixed_c.map(|c| c / rs),
+        n: if fixed_c.is_some() { 3 } else { 4 },
+        parscale: [1.0; 4],
+    };
+    let start = if fixed_c.is_some() {
+        [b0, d0, e0, 0.0]
+    } else {
+        [b0, c0, d0, e0]
+    };
+    let (par, iterations, converged) = optim(&mut prob, &start)?;
+    let [b, c, d, e] = prob.full(&par);
+    let rss = prob.rss(&par, &mut Weights::new()) * rs * rs;
+    Some(DrcFit {
+        b,
+        c: fixed_c.unwrap_or(c * rs),
+        d: d * rs,
+        e: e * ds,
+        model: DrcModel::Ll4,
+        rss,
+        iterations,
+        converged,
+    })
+}
+
+/// drc `L.4` on `ln(dose)` with dose 0 -> `1e-10` (SynergyFinder's fallback; no scaling).
+fn fit_l4_log(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFit> {
+    let mut xb = [0.0; MAX_POINTS];
+    let x = &mut xb[..dose.len()];
+    for (xi, &d) in x.iter_mut().zip(dose) {
+        *xi = if d == 0.0 { L4_ZERO_DOSE } else { d }.ln();
+    }
+    let (c0, d0) = findcd(response);
+    let (a, s) = line(
+        x.iter()
+            .zip(response)
+            .map(|(&x, &y)| (x, ((d0 - y) / (y - c0)).ln())),
+    );
+    let (b0, e0) = (s, -a / s);
+    let mut prob = Problem {
+        x,
+        y: response,
+        log_logistic: false,
+        has_zero_dose: false,
+        fixed_c,
+        n: if fixed_c.is_some() { 3 } else { 4 },
+        parscale: [1.0; 4],
+    };
+    let start = if fixed_c.is_some() {
+        [b0, d0, e0, 0.0]
+    } else {
+        [b0, c0, d0, e0]
+    };
+    let (par, iterations, converged) = optim(&mut prob, &start)?;
+    let [b, c, d, e] = prob.full(&par);
+    Some(DrcFit {
+        b,
+        c,
+        d,
+        e: e.exp(),
+        model: DrcModel::L4LogDose,
+        rss: prob.rss(&par, &mut Weights::new()),
+        iterations,
+        converged,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ll4(x: f64, b: f64, c: f64, d: f64, e: f64) -> f64 {
+        c + (d - c) / (1.0 + (b * (x.ln() - e.ln())).exp())
+    }
+
+    #[test]
+    fn recovers_an_exact_curve() {
+        let dose = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+        let y: Vec<f64> = dose.iter().map(|&x| ll4(x, -1.2, 2.0, 90.0, 0.4)).collect();
+        let f = fit_ll4_drc(&dose, &y, None).unwrap();
+        assert_eq!(f.model, DrcModel::Ll4);
+        assert!(f.converged);
+        for &x in &dose[1..] {
+            assert!(
+                (f.predict(x) - ll4(x, -1.2, 2.0, 90.0, 0.4)).abs() < 0.05,
+                "{f:?}"
+            );
+        }
+        // with c fixed at the truth the remaining three parameters are recovered too
+        let g = fit_ll4_drc(&dose, &y, Some(2.0)).unwrap();
+        assert_eq!(g.c, 2.0);
+        assert!(
+            (g.e - 0.4).abs() < 0.01 && (g.b + 1.2).abs() < 0.02,
+            "{g:?}"
+        );
+    }
+
+    #[test]
+    fn l4_fallback_fits_log_dose() {
+        let dose = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+        let y: Vec<f64> = dose.iter().map(|&x| ll4(x, -1.2, 2.0, 90.0, 0.4)).collect();
+        let f = fit_l4_log(&dose, &y, None).unwrap();
+        assert_eq!(f.model, DrcModel::L4LogDose);
+        for &x in &dose[1..] {
+            assert!(
+                (f.predict(x) - ll4(x, -1.2, 2.0, 90.0, 0.4)).abs() < 0.05,
+                "{f:?}"
+            );
+        }
+        // its RSS is evaluated with dose 0 at 1e-10, as drc sees it
+        assert!(f.rss < 0.05, "{f:?}");
+    }
+
+    #[test]
+    fn r_median_and_scaling() {
+        assert_eq!(median(&[3.0, 1.0, 2.0, 10.0]), 2.5);
+        assert_eq!(scaling(&[0.0, 0.3, 0.9, 2.7]), 0.1);
+        assert_eq!(scaling(&[-5.0, -1.0, 2.0]), 1.0);
+        assert_eq!(scaling(&[0.0, 0.0, 1.0]), 1.0);
+        assert_eq!(scaling(&[20.0, 45.0, 80.0]), 10.0);
+    }
+
+    #[test]
+    fn rejects_unusable_input() {
+        assert_eq!(
+            fit_ll4_drc(&[0.0, 1.0, 1.0], &[0.0, 5.0, 6.0], None),
+            Err(DrcFitError::BadInput)
+        );
+        assert_eq!(
+            fit_ll4_drc(&[0.0, 1.0, 2.0], &[0.0, f64::NAN, 6.0], None),
+            Err(DrcFitError::BadInput)
+        );
+        assert_eq!(
+            fit_ll4_drc(&[0.0, 1.0], &[0.0], None),
+            Err(DrcFitError::BadInput)
+        );
+    }
+}
