@@ -16,7 +16,9 @@ use platesyn_report::screen_report::{
     plan_plate_maps, render_figures, wells_table, write_file,
 };
 use platesyn_report::{OutputGuard, TableStream};
-use platesyn_synergy::{BaselineCorrection, BootstrapOptions, LoeweMode, Model, ScoreOptions};
+use platesyn_synergy::{
+    BaselineCorrection, BootstrapOptions, FitMode, LoeweMode, Model, ScoreOptions,
+};
 use rayon::prelude::*;
 
 use crate::fsutil;
@@ -42,6 +44,8 @@ pub struct AnalyzeArgs {
     pub models: Vec<Model>,
     /// Loewe mode.
     pub loewe: LoeweMode,
+    /// LL.4 fitter of the blocks' curves.
+    pub fit: FitMode,
     /// Exclude robust replicate outliers.
     pub exclude_outliers: bool,
     /// Baseline correction.
@@ -296,6 +300,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             loewe: args.loewe,
             baseline: args.baseline,
             combination_index: true,
+            fit: args.fit,
         },
         models: args.models.clone(),
         bootstrap: (args.bootstrap > 0).then_some(BootstrapOptions {
@@ -502,6 +507,7 @@ fn option_list(a: &AnalyzeArgs) -> Vec<(String, String)> {
         ("layout".into(), a.layout.display().to_string()),
         ("models".into(), models.join(",")),
         ("loewe".into(), match a.loewe { LoeweMode::SynergyFinder => "sf", LoeweMode::Exact => "exact" }.into()),
+        ("fit".into(), match a.fit { FitMode::DrcCompatible => "drc", FitMode::Global => "global" }.into()),
         ("exclude_outliers".into(), a.exclude_outliers.to_string()),
         ("baseline".into(), format!("{:?}", a.baseline).to_lowercase()),
         ("bootstrap".into(), a.bootstrap.to_string()),

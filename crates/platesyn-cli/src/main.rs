@@ -41,6 +41,23 @@ enum BaselineArg {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum FitArg {
+    /// What R drc returns as SynergyFinder calls it (reproduces SynergyFinder's ZIP and Loewe).
+    Drc,
+    /// The least-squares optimum (multi-start Levenberg-Marquardt).
+    Global,
+}
+
+impl FitArg {
+    fn mode(self) -> platesyn_synergy::FitMode {
+        match self {
+            Self::Drc => platesyn_synergy::FitMode::DrcCompatible,
+            Self::Global => platesyn_synergy::FitMode::Global,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum FigureSetArg {
     /// Heatmaps, shift curves, single-agent curves and plate maps.
     All,
@@ -107,6 +124,9 @@ enum Command {
         /// Loewe mode: sf (SynergyFinder-compatible, default) or exact.
         #[arg(long, value_enum, default_value = "sf")]
         loewe: LoeweArg,
+        /// LL.4 fitter of the block's curves (single agents, ZIP rows and columns).
+        #[arg(long, value_enum, default_value = "drc")]
+        fit: FitArg,
         /// One row per block and model (block,model,mean,msa,p_value,ci_lo,ci_hi) instead of per cell.
         #[arg(long)]
         summary: bool,
@@ -129,6 +149,9 @@ enum Command {
         /// Loewe mode.
         #[arg(long, value_enum, default_value = "sf")]
         loewe: LoeweArg,
+        /// LL.4 fitter of the blocks' curves (single agents, ZIP rows and columns).
+        #[arg(long, value_enum, default_value = "drc")]
+        fit: FitArg,
         /// Exclude robust replicate outliers (median/MAD rule) instead of only listing them.
         #[arg(long)]
         exclude_outliers: bool,
@@ -200,9 +223,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             response,
             scale,
             loewe,
+            fit,
             summary,
             out,
-        } => synergy_cmd::synergy(
+        } => synergy_cmd::synergy_with_fit(
             &data,
             &response,
             &scale,
@@ -210,6 +234,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 LoeweArg::Sf => "sf",
                 LoeweArg::Exact => "exact",
             },
+            fit.mode(),
             summary,
             out.as_deref(),
         ),
@@ -219,6 +244,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             models,
             loewe,
+            fit,
             exclude_outliers,
             baseline,
             bootstrap,
@@ -240,6 +266,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     LoeweArg::Sf => platesyn_synergy::LoeweMode::SynergyFinder,
                     LoeweArg::Exact => platesyn_synergy::LoeweMode::Exact,
                 },
+                fit: fit.mode(),
                 exclude_outliers,
                 baseline: match baseline {
                     BaselineArg::None => platesyn_synergy::BaselineCorrection::None,

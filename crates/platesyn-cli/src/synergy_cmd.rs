@@ -18,9 +18,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use platesyn_synergy::input::Field;
 use platesyn_synergy::{
-    CELL_COLUMNS, DoseMatrix, HeaderMap, LoeweMode, LongRecord, ResponseKind, ResponseScale,
-    ResponseUnit, SUMMARY_COLUMNS, ScoreOptions, SynergyError, cell_rows, group_records,
-    score_block, summary_rows,
+    CELL_COLUMNS, DoseMatrix, FitMode, HeaderMap, LoeweMode, LongRecord, ResponseKind,
+    ResponseScale, ResponseUnit, SUMMARY_COLUMNS, ScoreOptions, SynergyError, cell_rows,
+    group_records, score_block, summary_rows,
 };
 use rayon::prelude::*;
 
@@ -40,11 +40,35 @@ pub const SCALE_COLUMNS: [&str; 2] = ["response_scale", "score_scale"];
 /// Returns `Ok(ExitCode::SUCCESS)` when the file was read and scored; `Err` for an unknown
 /// option value, an unreadable file, a bad cell (the message names file, line and column), a
 /// block that is not a dose matrix, or an output that cannot be written.
+///
+/// Uses the default fitter (drc-compatible); see [`synergy_with_fit`].
+#[cfg(test)]
 pub fn synergy(
     data: &Path,
     response: &str,
     scale: &str,
     loewe: &str,
+    summary: bool,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    synergy_with_fit(
+        data,
+        response,
+        scale,
+        loewe,
+        FitMode::DrcCompatible,
+        summary,
+        out,
+    )
+}
+
+/// [`synergy`] with an explicit LL.4 fitter for the blocks' curves (`--fit drc|global`).
+pub fn synergy_with_fit(
+    data: &Path,
+    response: &str,
+    scale: &str,
+    loewe: &str,
+    fit: FitMode,
     summary: bool,
     out: Option<&Path>,
 ) -> Result<ExitCode> {
@@ -57,6 +81,7 @@ pub fn synergy(
     let file = data.display().to_string();
     let opts = ScoreOptions {
         loewe,
+        fit,
         ..ScoreOptions::default()
     };
     let scale_cells = [response_scale.label().to_owned(), SCORE_SCALE.to_owned()];
