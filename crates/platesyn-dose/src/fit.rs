@@ -227,23 +227,35 @@ impl DoseProblem {
         template: [f64; 5],
         free: [bool; 5],
     ) -> Self {
-        let lv = levels(dose, y);
-        let ybar: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
-        let mut within = 0.0;
         let mut idx: Vec<usize> = (0..dose.len()).collect();
         idx.sort_by(|&a, &b| dose[a].total_cmp(&dose[b]));
+        let dose: Vec<f64> = idx.iter().map(|&i| dose[i]).collect();
+        let y: Vec<f64> = idx.iter().map(|&i| y[i]).collect();
+        let lv = levels_sorted(&dose, &y);
+        Self::from_levels(kind, &lv, &dose, &y, template, free)
+    }
+
+    /// Build from the levels of dose-sorted data (`dose`, `y` sorted by dose).
+    fn from_levels(
+        kind: ModelKind,
+        lv: &Levels,
+        dose: &[f64],
+        y: &[f64],
+        template: [f64; 5],
+        free: [bool; 5],
+    ) -> Self {
+        let ybar: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
+        let mut within = 0.0;
         let mut k = 0;
-        let mut last: Option<f64> = None;
-        for i in idx {
-            if last.is_some_and(|l| l != dose[i]) {
+        for i in 0..dose.len() {
+            if i > 0 && dose[i] != dose[i - 1] {
                 k += 1;
             }
-            last = Some(dose[i]);
             within += (y[i] - ybar[k]).powi(2);
         }
         Self {
             kind,
-            lx: lv.lx,
+            lx: lv.lx.clone(),
             ybar,
             w: lv.count.iter().map(|c| c.sqrt()).collect(),
             within,
@@ -292,6 +304,38 @@ impl LsqProblem for DoseProblem {
         }
         ok
     }
+    fn jacobian_second_order(
+        &self,
+        p: &[f64],
+        r: &[f64],
+        jac: &mut [f64],
+        s: &mut [f64],
+    ) -> Option<bool> {
+        let th = self.full(p);
+        let k = self.free_idx.len();
+        s[..k * k].fill(0.0);
+        let mut ok = true;
+        for (i, &lx) in self.lx.iter().enumerate() {
+            let (_, g, h) = crate::model::response_grad_hess(self.kind, &th, lx);
+            let wi = self.w[i];
+            let rw = r[i] * wi;
+            for (a, &fa) in self.free_idx.iter().enumerate() {
+                let v = wi * g[fa];
+                ok &= v.is_finite();
+                jac[i * k + a] = v;
+                for (b, &fb) in self.free_idx.iter().enumerate().take(a + 1) {
+                    s[a * k + b] += rw * h[fa][fb];
+                }
+            }
+        }
+        for a in 0..k {
+            for b in 0..a {
+                s[b * k + a] = s[a * k + b];
+            }
+        }
+        ok &= s[..k * k].iter().all(|v| v.is_finite());
+        Some(ok)
+    }
     fn jacobian(&self, p: &[f64], jac: &mut [f64]) -> bool {
         let th = self.full(p);
         let k = self.free_idx.len();
@@ -316,25 +360,22 @@ struct Levels {
     sum: Vec<f64>,
 }
 
-fn levels(dose: &[f64], y: &[f64]) -> Levels {
-    let mut idx: Vec<usize> = (0..dose.len()).collect();
-    idx.sort_by(|&a, &b| dose[a].total_cmp(&dose[b]));
+/// Levels of data sorted by dose.
+fn levels_sorted(dose: &[f64], y: &[f64]) -> Levels {
     let mut out = Levels {
-        lx: Vec::new(),
-        count: Vec::new(),
-        sum: Vec::new(),
+        lx: Vec::with_capacity(dose.len()),
+        count: Vec::with_capacity(dose.len()),
+        sum: Vec::with_capacity(dose.len()),
     };
-    let mut last = f64::NAN;
-    for i in idx {
-        if dose[i] != last {
-            last = dose[i];
-            out.lx.push(dose[i].ln());
+    for (i, (&x, &yi)) in dose.iter().zip(y).enumerate() {
+        if i == 0 || x != dose[i - 1] {
+            out.lx.push(x.ln());
             out.count.push(0.0);
             out.sum.push(0.0);
         }
         let k = out.lx.len() - 1;
         out.count[k] += 1.0;
-        out.sum[k] += y[i];
+        out.sum[k] += yi;
     }
     out
 }
@@ -634,7 +675,7 @@ pub fn fit_curve_with(
         }
     }
     let p = free.iter().filter(|&&v| v).count();
-    let lv = levels(dose, response);
+    let lv = levels_sorted(dose, response);
     let npos = lv.lx.iter().filter(|v| v.is_finite()).count();
     if npos < 2 {
         return failed(
@@ -664,7 +705,7 @@ pub fn fit_curve_with(
     let dose_max = dose.iter().copied().fold(0.0, f64::max);
     let means: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
 
-    let prob = DoseProblem::new(kind, dose, response, template, free);
+    let prob = DoseProblem::from_levels(kind, &lv, dose, response, template, free);
     let within = prob.within_ss();
     let scale = response
         .iter()
