@@ -15,7 +15,6 @@
 
 use std::fmt;
 
-use nalgebra::{DMatrix, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
 
@@ -909,47 +908,143 @@ fn classify(fit: &CurveFit, lv: &Levels, means: &[f64]) -> FitStatus {
 
 type Cov5 = [[f64; 5]; 5];
 
+/// Eigenvalues of the symmetric leading `p x p` block of `a` (`p <= 5`) by cyclic Jacobi
+/// rotations (accurate for small eigenvalues; no allocation). Unordered.
+fn sym_eigenvalues(mut a: Cov5, p: usize) -> [f64; 5] {
+    for _sweep in 0..64 {
+        let mut off = 0.0;
+        let mut diag = 0.0;
+        for i in 0..p {
+            diag += a[i][i] * a[i][i];
+            for j in (i + 1)..p {
+                off += a[i][j] * a[i][j];
+            }
+        }
+        if !(off > 1e-36 * diag) {
+            break;
+        }
+        for i in 0..p {
+            for j in (i + 1)..p {
+                let apq = a[i][j];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (a[j][j] - a[i][i]) / (2.0 * apq);
+                let t = if theta.abs() > 1e150 {
+                    0.5 / theta
+                } else {
+                    theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt())
+                };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..p {
+                    let (akp, akq) = (a[k][i], a[k][j]);
+                    a[k][i] = c * akp - s * akq;
+                    a[k][j] = s * akp + c * akq;
+                }
+                for k in 0..p {
+                    let (apk, aqk) = (a[i][k], a[j][k]);
+                    a[i][k] = c * apk - s * aqk;
+                    a[j][k] = s * apk + c * aqk;
+                }
+            }
+        }
+    }
+    std::array::from_fn(|i| if i < p { a[i][i] } else { f64::NAN })
+}
+
+/// Inverse of the symmetric positive definite leading `p x p` block of `a` by Cholesky;
+/// `None` when not positive definite.
+fn spd_inverse(a: &Cov5, p: usize) -> Option<Cov5> {
+    let mut l = [[0.0; 5]; 5];
+    for j in 0..p {
+        let mut d = a[j][j];
+        for k in 0..j {
+            d -= l[j][k] * l[j][k];
+        }
+        if !(d > 0.0 && d.is_finite()) {
+            return None;
+        }
+        let d = d.sqrt();
+        l[j][j] = d;
+        for i in (j + 1)..p {
+            let mut v = a[i][j];
+            for k in 0..j {
+                v -= l[i][k] * l[j][k];
+            }
+            l[i][j] = v / d;
+        }
+    }
+    // inv(L) (lower triangular), then inv(A) = inv(L)' inv(L)
+    let mut li = [[0.0; 5]; 5];
+    for j in 0..p {
+        li[j][j] = 1.0 / l[j][j];
+        for i in (j + 1)..p {
+            let mut v = 0.0;
+            for k in j..i {
+                v -= l[i][k] * li[k][j];
+            }
+            li[i][j] = v / l[i][i];
+        }
+    }
+    let mut inv = [[0.0; 5]; 5];
+    for i in 0..p {
+        for j in 0..=i {
+            let v: f64 = (i..p).map(|k| li[k][i] * li[k][j]).sum();
+            inv[i][j] = v;
+            inv[j][i] = v;
+        }
+    }
+    Some(inv)
+}
+
 /// `2 s^2 H^-1` expanded to 5x5, and the condition number of `H` on the response rescaled
 /// to unit range `r` (parameters `b, c/r, d/r, ln e, f`): invariant to dose and response
 /// units, sensitive (as Prism's rule intends) to parameters the data cannot pin down.
 fn covariance(h: &[f64], p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<Cov5>, f64) {
-    let hm = DMatrix::from_row_slice(p, p, h);
-    let idx: Vec<usize> = (0..5).filter(|&k| free[k]).collect();
-    let sc: Vec<f64> = idx
-        .iter()
-        .map(|&k| if k == C || k == D { r } else { 1.0 })
-        .collect();
-    let normed = DMatrix::from_fn(p, p, |i, j| hm[(i, j)] * sc[i] * sc[j] / (r * r));
-    let eig = SymmetricEigen::new(normed);
-    let min = eig
-        .eigenvalues
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min);
-    let max = eig
-        .eigenvalues
-        .iter()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
+    let mut idx = [0usize; 5];
+    for (slot, k) in idx.iter_mut().zip((0..5).filter(|&k| free[k])) {
+        *slot = k;
+    }
+    let sc: [f64; 5] = std::array::from_fn(|a| {
+        if a < p && (idx[a] == C || idx[a] == D) {
+            r
+        } else {
+            1.0
+        }
+    });
+    let mut normed = [[0.0; 5]; 5];
+    for i in 0..p {
+        for j in 0..p {
+            normed[i][j] = h[i * p + j] * sc[i] * sc[j] / (r * r);
+        }
+    }
+    let eig = sym_eigenvalues(normed, p);
+    let min = eig[..p].iter().copied().fold(f64::INFINITY, f64::min);
+    let max = eig[..p].iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let condition = if min > 0.0 && max.is_finite() {
         max / min
     } else {
         f64::INFINITY
     };
-    let diag: Vec<f64> = (0..p).map(|i| hm[(i, i)]).collect();
-    if diag.iter().any(|&v| !(v > 0.0)) {
+    let diag: [f64; 5] = std::array::from_fn(|i| if i < p { h[i * p + i] } else { 1.0 });
+    if diag[..p].iter().any(|&v| !(v > 0.0)) {
         return (None, f64::INFINITY);
     }
     // invert the correlation-scaled matrix for accuracy
-    let scaled = DMatrix::from_fn(p, p, |i, j| hm[(i, j)] / (diag[i] * diag[j]).sqrt());
-    let Some(chol) = scaled.cholesky() else {
+    let mut scaled = [[0.0; 5]; 5];
+    for i in 0..p {
+        for j in 0..p {
+            scaled[i][j] = h[i * p + j] / (diag[i] * diag[j]).sqrt();
+        }
+    }
+    let Some(inv_s) = spd_inverse(&scaled, p) else {
         return (None, condition);
     };
-    let inv_s = chol.inverse();
     let mut cov = [[0.0; 5]; 5];
-    for (a, &i) in idx.iter().enumerate() {
-        for (b, &j) in idx.iter().enumerate() {
-            cov[i][j] = 2.0 * s2 * inv_s[(a, b)] / (diag[a] * diag[b]).sqrt();
+    for a in 0..p {
+        for b in 0..p {
+            cov[idx[a]][idx[b]] = 2.0 * s2 * inv_s[a][b] / (diag[a] * diag[b]).sqrt();
         }
     }
     let ok = cov.iter().flatten().all(|v| v.is_finite());
@@ -1278,4 +1373,61 @@ pub fn ic50_fold_shift(
         hi: (lf + t * se).exp(),
         df,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A symmetric positive definite 5x5 matrix with a spread of scales (condition ~1e6).
+    fn spd() -> Cov5 {
+        let b = [
+            [3.0, 0.1, -0.4, 0.2, 1e-3],
+            [0.5, 2.0, 0.3, -0.1, 2e-3],
+            [0.0, -0.7, 1.5, 0.4, -1e-3],
+            [1.2, 0.0, 0.2, 0.9, 3e-3],
+            [0.1, 0.2, 0.0, -0.3, 2e-3],
+        ];
+        // A = B B'
+        std::array::from_fn(|i| std::array::from_fn(|j| (0..5).map(|k| b[i][k] * b[j][k]).sum()))
+    }
+
+    #[test]
+    fn jacobi_eigenvalues_match_nalgebra() {
+        let a = spd();
+        for p in 2..=5 {
+            let m = nalgebra::DMatrix::from_fn(p, p, |i, j| a[i][j]);
+            let mut want: Vec<f64> = nalgebra::SymmetricEigen::new(m)
+                .eigenvalues
+                .iter()
+                .copied()
+                .collect();
+            let mut got: Vec<f64> = sym_eigenvalues(a, p)[..p].to_vec();
+            want.sort_by(f64::total_cmp);
+            got.sort_by(f64::total_cmp);
+            let max = want[p - 1];
+            for (g, w) in got.iter().zip(&want) {
+                // both are backward stable: agreement to rounding of the largest eigenvalue
+                assert!((g - w).abs() <= 1e-13 * max, "p {p}: {got:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn cholesky_inverse_is_an_inverse() {
+        let a = spd();
+        for p in 1..=5 {
+            let inv = spd_inverse(&a, p).unwrap();
+            for i in 0..p {
+                for j in 0..p {
+                    let v: f64 = (0..p).map(|k| a[i][k] * inv[k][j]).sum();
+                    let want = if i == j { 1.0 } else { 0.0 };
+                    assert!((v - want).abs() < 1e-8, "p {p} ({i},{j}): {v}");
+                }
+            }
+        }
+        let mut not_pd = a;
+        not_pd[1][1] = -1.0;
+        assert!(spd_inverse(&not_pd, 3).is_none());
+    }
 }
