@@ -13,12 +13,13 @@
 // Negated float comparisons are deliberate: they send NaN down the failure branch.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
 
-use crate::lsq::{LmOptions, LsqProblem, levenberg_marquardt};
+use crate::lsq::{LmOptions, LmResult, LmWorkspace, LsqProblem, levenberg_marquardt_in};
 pub use crate::model::ModelKind;
 use crate::model::{B, C, D, F, LE, g_at_zero, log_dose_for_g, mean_g, response_and_grad};
 
@@ -538,13 +539,35 @@ fn grid_start(
     if free[F] {
         th[F] = 1.0;
     }
+    // Log-logistic grid points (f = 1): g = 1 / (1 + u) with u = exp(b (lx - le)) factored as
+    // exp(b (lx - mid)) exp(-b (le - mid)): one exp per level and per location instead of
+    // one per pair (exact g_at wherever a factor under- or overflows).
+    let factored = kind.is_log_logistic() && th[F] == 1.0;
+    let mid = 0.5 * (lmin + lmax);
+    let mut ex = vec![0.0; lv.lx.len()];
     for &b in &bs {
+        if factored {
+            for (e, &lx) in ex.iter_mut().zip(&lv.lx) {
+                *e = (b * (lx - mid)).exp();
+            }
+        }
         for &le in &les {
             th[B] = b;
             th[LE] = le;
+            let el = if factored {
+                (-b * (le - mid)).exp()
+            } else {
+                f64::NAN
+            };
+            let el_ok = el > 0.0 && el.is_finite();
             let (mut sg, mut sgg, mut sgy) = (0.0, 0.0, 0.0);
             for k in 0..lv.lx.len() {
-                let g = crate::model::g_at(kind, &th, lv.lx[k]);
+                let u = ex[k] * el;
+                let g = if el_ok && ex[k] > 0.0 && u.is_finite() && lv.lx[k].is_finite() {
+                    1.0 / (1.0 + u)
+                } else {
+                    crate::model::g_at(kind, &th, lv.lx[k])
+                };
                 sg += lv.count[k] * g;
                 sgg += lv.count[k] * g * g;
                 sgy += lv.sum[k] * g;
@@ -591,6 +614,19 @@ fn grid_start(
         }
     }
     best
+}
+
+thread_local! {
+    /// LM buffers reused by every fit on this thread (no allocation per LM run).
+    static LM_WORKSPACE: RefCell<LmWorkspace> = RefCell::new(LmWorkspace::new());
+}
+
+/// Levenberg-Marquardt with this thread's reusable workspace.
+fn lm(prob: &DoseProblem, start: &[f64], opts: &LmOptions) -> LmResult {
+    LM_WORKSPACE.with(|ws| match ws.try_borrow_mut() {
+        Ok(mut w) => levenberg_marquardt_in(prob, start, opts, &mut w),
+        Err(_) => levenberg_marquardt_in(prob, start, opts, &mut LmWorkspace::new()),
+    })
 }
 
 /// Fit one curve. Never panics: bad input or no convergence give `status = failed`.
@@ -756,10 +792,10 @@ pub fn fit_curve_with(
         Some(g) => ((p_self, rss_self), Some(g)),
         None => ((p_self, rss_self), None),
     };
-    let mut best = levenberg_marquardt(&prob, &first.0, &opts);
+    let mut best = lm(&prob, &first.0, &opts);
     if let Some((p2, r2)) = second {
         if r2 < best.rss * (1.0 - 1e-6) || !best.stop.converged() {
-            let r = levenberg_marquardt(&prob, &p2, &opts);
+            let r = lm(&prob, &p2, &opts);
             if r.rss < best.rss {
                 best = r;
             }
@@ -770,7 +806,7 @@ pub fn fit_curve_with(
     if free[B] && !(1.0 - (best.rss + within) / tss >= 0.5) {
         if let Some((g0, grss)) = grid_start(kind, &lv, &template, free, -sign, sumsq_y) {
             if grss - within < best.rss {
-                let r = levenberg_marquardt(&prob, &prob.free_of(&g0), &opts);
+                let r = lm(&prob, &prob.free_of(&g0), &opts);
                 if r.rss < best.rss {
                     best = r;
                 }
