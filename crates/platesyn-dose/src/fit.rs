@@ -210,12 +210,13 @@ pub struct CurveFit {
 #[derive(Debug, Clone)]
 pub struct DoseProblem {
     kind: ModelKind,
-    lx: Vec<f64>,
-    ybar: Vec<f64>,
+    lv: Levels,
     w: Vec<f64>,
     within: f64,
     template: [f64; 5],
-    free_idx: Vec<usize>,
+    /// Indices of the free parameters in the full vector (first `nfree` entries).
+    free_idx: [usize; 5],
+    nfree: usize,
 }
 
 impl DoseProblem {
@@ -232,19 +233,19 @@ impl DoseProblem {
         let dose: Vec<f64> = idx.iter().map(|&i| dose[i]).collect();
         let y: Vec<f64> = idx.iter().map(|&i| y[i]).collect();
         let lv = levels_sorted(&dose, &y);
-        Self::from_levels(kind, &lv, &dose, &y, template, free)
+        Self::from_levels(kind, lv, &dose, &y, template, free)
     }
 
     /// Build from the levels of dose-sorted data (`dose`, `y` sorted by dose).
     fn from_levels(
         kind: ModelKind,
-        lv: &Levels,
+        lv: Levels,
         dose: &[f64],
         y: &[f64],
         template: [f64; 5],
         free: [bool; 5],
     ) -> Self {
-        let ybar: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
+        let ybar = &lv.mean;
         let mut within = 0.0;
         let mut k = 0;
         for i in 0..dose.len() {
@@ -253,15 +254,51 @@ impl DoseProblem {
             }
             within += (y[i] - ybar[k]).powi(2);
         }
+        let mut free_idx = [0; 5];
+        let mut nfree = 0;
+        for k in (0..5).filter(|&k| free[k]) {
+            free_idx[nfree] = k;
+            nfree += 1;
+        }
         Self {
             kind,
-            lx: lv.lx.clone(),
-            ybar,
             w: lv.count.iter().map(|c| c.sqrt()).collect(),
+            lv,
             within,
             template,
-            free_idx: (0..5).filter(|&k| free[k]).collect(),
+            free_idx,
+            nfree,
         }
+    }
+
+    /// Indices of the free parameters in `[b, c, d, ln e, f]`.
+    fn free_idx(&self) -> &[usize] {
+        &self.free_idx[..self.nfree]
+    }
+
+    /// Exact Hessian of the full RSS at the free parameters `p`: `2 (J'J - S)` in the
+    /// leading `p x p` block (see [`LsqProblem::jacobian_second_order`]). `None` when not
+    /// finite.
+    fn rss_hessian_exact(&self, p: &[f64]) -> Option<[[f64; 5]; 5]> {
+        let th = self.full(p);
+        let idx = self.free_idx();
+        let mut h = [[0.0; 5]; 5];
+        for (i, &lx) in self.lv.lx.iter().enumerate() {
+            let (f, g, hi) = crate::model::response_grad_hess(self.kind, &th, lx);
+            let w2 = self.lv.count[i];
+            let r = self.lv.mean[i] - f;
+            for (a, &fa) in idx.iter().enumerate() {
+                for (b, &fb) in idx.iter().enumerate().take(a + 1) {
+                    h[a][b] += 2.0 * w2 * (g[fa] * g[fb] - r * hi[fa][fb]);
+                }
+            }
+        }
+        for a in 0..idx.len() {
+            for b in 0..a {
+                h[b][a] = h[a][b];
+            }
+        }
+        h.iter().flatten().all(|v| v.is_finite()).then_some(h)
     }
 
     /// Within-dose-level sum of squares (the part of the RSS no curve can explain).
@@ -272,7 +309,7 @@ impl DoseProblem {
     /// Full `theta` from the free parameter vector.
     pub fn full(&self, p: &[f64]) -> [f64; 5] {
         let mut th = self.template;
-        for (k, &i) in self.free_idx.iter().enumerate() {
+        for (k, &i) in self.free_idx().iter().enumerate() {
             th[i] = p[k];
         }
         th
@@ -280,16 +317,16 @@ impl DoseProblem {
 
     /// Free parameter vector from a full `theta`.
     pub fn free_of(&self, th: &[f64; 5]) -> Vec<f64> {
-        self.free_idx.iter().map(|&i| th[i]).collect()
+        self.free_idx().iter().map(|&i| th[i]).collect()
     }
 }
 
 impl LsqProblem for DoseProblem {
     fn n_obs(&self) -> usize {
-        self.ybar.len()
+        self.lv.lx.len()
     }
     fn n_params(&self) -> usize {
-        self.free_idx.len()
+        self.nfree
     }
     fn residuals(&self, p: &[f64], r: &mut [f64]) -> bool {
         let th = self.full(p);
@@ -298,8 +335,8 @@ impl LsqProblem for DoseProblem {
         }
         let mut ok = true;
         for (k, ri) in r.iter_mut().enumerate() {
-            let f = crate::model::response_at(self.kind, &th, self.lx[k]);
-            *ri = self.w[k] * (self.ybar[k] - f);
+            let f = crate::model::response_at(self.kind, &th, self.lv.lx[k]);
+            *ri = self.w[k] * (self.lv.mean[k] - f);
             ok &= ri.is_finite();
         }
         ok
@@ -312,18 +349,19 @@ impl LsqProblem for DoseProblem {
         s: &mut [f64],
     ) -> Option<bool> {
         let th = self.full(p);
-        let k = self.free_idx.len();
+        let idx = self.free_idx();
+        let k = idx.len();
         s[..k * k].fill(0.0);
         let mut ok = true;
-        for (i, &lx) in self.lx.iter().enumerate() {
+        for (i, &lx) in self.lv.lx.iter().enumerate() {
             let (_, g, h) = crate::model::response_grad_hess(self.kind, &th, lx);
             let wi = self.w[i];
             let rw = r[i] * wi;
-            for (a, &fa) in self.free_idx.iter().enumerate() {
+            for (a, &fa) in idx.iter().enumerate() {
                 let v = wi * g[fa];
                 ok &= v.is_finite();
                 jac[i * k + a] = v;
-                for (b, &fb) in self.free_idx.iter().enumerate().take(a + 1) {
+                for (b, &fb) in idx.iter().enumerate().take(a + 1) {
                     s[a * k + b] += rw * h[fa][fb];
                 }
             }
@@ -338,11 +376,12 @@ impl LsqProblem for DoseProblem {
     }
     fn jacobian(&self, p: &[f64], jac: &mut [f64]) -> bool {
         let th = self.full(p);
-        let k = self.free_idx.len();
+        let idx = self.free_idx();
+        let k = idx.len();
         let mut ok = true;
-        for (i, &lx) in self.lx.iter().enumerate() {
+        for (i, &lx) in self.lv.lx.iter().enumerate() {
             let (_, g) = response_and_grad(self.kind, &th, lx);
-            for (j, &fi) in self.free_idx.iter().enumerate() {
+            for (j, &fi) in idx.iter().enumerate() {
                 let v = self.w[i] * g[fi];
                 ok &= v.is_finite();
                 jac[i * k + j] = v;
@@ -353,11 +392,23 @@ impl LsqProblem for DoseProblem {
 }
 
 /// Per-dose-level summary used by starts and statistics.
+#[derive(Debug, Clone)]
 struct Levels {
     /// ln dose per level (ascending; `-inf` for dose 0).
     lx: Vec<f64>,
     count: Vec<f64>,
     sum: Vec<f64>,
+    /// `sum / count`.
+    mean: Vec<f64>,
+    /// Index of the first positive dose level (0 or 1).
+    first_pos: usize,
+}
+
+impl Levels {
+    /// ln dose of the positive dose levels (ascending).
+    fn pos_lx(&self) -> &[f64] {
+        &self.lx[self.first_pos..]
+    }
 }
 
 /// Levels of data sorted by dose.
@@ -366,6 +417,8 @@ fn levels_sorted(dose: &[f64], y: &[f64]) -> Levels {
         lx: Vec::with_capacity(dose.len()),
         count: Vec::with_capacity(dose.len()),
         sum: Vec::with_capacity(dose.len()),
+        mean: Vec::new(),
+        first_pos: 0,
     };
     for (i, (&x, &yi)) in dose.iter().zip(y).enumerate() {
         if i == 0 || x != dose[i - 1] {
@@ -377,6 +430,8 @@ fn levels_sorted(dose: &[f64], y: &[f64]) -> Levels {
         out.count[k] += 1.0;
         out.sum[k] += yi;
     }
+    out.mean = out.sum.iter().zip(&out.count).map(|(s, c)| s / c).collect();
+    out.first_pos = usize::from(out.lx.first().is_some_and(|v| !v.is_finite()));
     out
 }
 
@@ -425,19 +480,19 @@ fn t_of_g(kind: ModelKind, g: f64) -> f64 {
 /// range unless fixed), then `b`, `ln e` from the regression of the linearised response on
 /// `ln x` over positive doses.
 fn self_start(kind: ModelKind, lv: &Levels, template: &[f64; 5], free: [bool; 5]) -> [f64; 5] {
-    let means: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
+    let means = &lv.mean;
     let lo = means.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let margin = 0.05 * (hi - lo) + 1e-12 * hi.abs().max(lo.abs()).max(1e-300);
     let mut th = *template;
     // Direction: falling response with dose => b > 0 for LL/W1, b < 0 for W2 (drc).
-    let pos: Vec<usize> = (0..lv.lx.len()).filter(|&k| lv.lx[k].is_finite()).collect();
+    let pos = lv.first_pos..lv.lx.len();
     let (mx, my) = pos
-        .iter()
-        .fold((0.0, 0.0), |(a, b), &k| (a + lv.lx[k], b + means[k]));
+        .clone()
+        .fold((0.0, 0.0), |(a, b), k| (a + lv.lx[k], b + means[k]));
     let np = pos.len().max(1) as f64;
     let (mx, my) = (mx / np, my / np);
-    let cov: f64 = pos.iter().map(|&k| (lv.lx[k] - mx) * (means[k] - my)).sum();
+    let cov: f64 = pos.clone().map(|k| (lv.lx[k] - mx) * (means[k] - my)).sum();
     let falling = cov <= 0.0;
     // In drc's parameterization, c is the x->inf asymptote for b > 0.
     let (c0, d0) = (lo - margin, hi + margin);
@@ -466,7 +521,7 @@ fn self_start(kind: ModelKind, lv: &Levels, template: &[f64; 5], free: [bool; 5]
     }
     let amp = d0 - c0;
     let (mut sx, mut sz, mut sxx, mut sxz, mut w) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for &k in &pos {
+    for k in pos {
         let g = ((means[k] - c0) / amp).clamp(1e-3, 1.0 - 1e-3);
         let z = t_of_g(kind, g);
         let x = lv.lx[k];
@@ -487,7 +542,7 @@ fn self_start(kind: ModelKind, lv: &Levels, template: &[f64; 5], free: [bool; 5]
     }
     let a = (sz - b * sx) / w;
     let mut le = -a / b;
-    let (lmin, lmax) = (lv.lx[pos[0]], lv.lx[pos[pos.len() - 1]]);
+    let (lmin, lmax) = (lv.pos_lx()[0], lv.lx[lv.lx.len() - 1]);
     let span = (lmax - lmin).max(1e-6);
     if !le.is_finite() {
         le = 0.5 * (lmin + lmax);
@@ -512,11 +567,11 @@ fn grid_start(
     sign: f64,
     sumsq_y: f64,
 ) -> Option<([f64; 5], f64)> {
-    let pos: Vec<f64> = lv.lx.iter().copied().filter(|v| v.is_finite()).collect();
+    let pos = lv.pos_lx();
     let (lmin, lmax) = (pos[0], pos[pos.len() - 1]);
     let step = ((lmax - lmin) / (pos.len().max(2) - 1) as f64).max(1e-3);
     let mut les: Vec<f64> = if free[LE] {
-        pos.clone()
+        pos.to_vec()
     } else {
         vec![template[LE]]
     };
@@ -676,15 +731,13 @@ pub fn fit_curve_with(
     }
     // Canonical row order (by dose, then response): the fit is bit-identical under any
     // permutation of the input rows.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
-        dose[a]
-            .total_cmp(&dose[b])
-            .then(response[a].total_cmp(&response[b]))
-    });
-    let dose: Vec<f64> = order.iter().map(|&i| dose[i]).collect();
-    let response: Vec<f64> = order.iter().map(|&i| response[i]).collect();
-    let (dose, response) = (dose.as_slice(), response.as_slice());
+    let mut rows: Vec<(f64, f64)> = dose.iter().copied().zip(response.iter().copied()).collect();
+    rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut sorted = Vec::with_capacity(2 * n);
+    sorted.extend(rows.iter().map(|r| r.0));
+    sorted.extend(rows.iter().map(|r| r.1));
+    drop(rows);
+    let (dose, response) = sorted.split_at(n);
     let kind = spec.model;
     let mut free = kind.own_free();
     let mut template = [1.0, 0.0, 1.0, 0.0, 1.0];
@@ -711,7 +764,7 @@ pub fn fit_curve_with(
     }
     let p = free.iter().filter(|&&v| v).count();
     let lv = levels_sorted(dose, response);
-    let npos = lv.lx.iter().filter(|v| v.is_finite()).count();
+    let npos = lv.pos_lx().len();
     if npos < 2 {
         return failed(
             spec,
@@ -738,9 +791,10 @@ pub fn fit_curve_with(
         .filter(|&x| x > 0.0)
         .fold(f64::INFINITY, f64::min);
     let dose_max = dose.iter().copied().fold(0.0, f64::max);
-    let means: Vec<f64> = lv.sum.iter().zip(&lv.count).map(|(s, c)| s / c).collect();
 
-    let prob = DoseProblem::from_levels(kind, &lv, dose, response, template, free);
+    let prob = DoseProblem::from_levels(kind, lv, dose, response, template, free);
+    let lv = &prob.lv;
+    let means = &lv.mean;
     let within = prob.within_ss();
     let scale = response
         .iter()
@@ -778,14 +832,14 @@ pub fn fit_curve_with(
         max_iter: 100,
         ..LmOptions::default()
     };
-    let s0 = self_start(kind, &lv, &template, free);
+    let s0 = self_start(kind, lv, &template, free);
     let sign = if s0[B] >= 0.0 { 1.0 } else { -1.0 };
     // Two starts: drc's self-starter and the best point of the profiled grid with the same
     // slope sign. LM runs from the lower-RSS start first, then from the other one only when
     // that start is already below the first optimum (another basin) or the first run failed.
     let p_self = prob.free_of(&s0);
     let rss_self = crate::lsq::rss_at(&prob, &p_self);
-    let grid = grid_start(kind, &lv, &template, free, sign, sumsq_y)
+    let grid = grid_start(kind, lv, &template, free, sign, sumsq_y)
         .map(|(g, r)| (prob.free_of(&g), r - within));
     let (first, second) = match grid {
         Some((pg, rg)) if rg < rss_self => ((pg, rg), Some((p_self, rss_self))),
@@ -804,7 +858,7 @@ pub fn fit_curve_with(
     // Opposite slope sign only when the fit explains little (R^2 < 0.5): a clear curve
     // fixes the direction of the effect.
     if free[B] && !(1.0 - (best.rss + within) / tss >= 0.5) {
-        if let Some((g0, grss)) = grid_start(kind, &lv, &template, free, -sign, sumsq_y) {
+        if let Some((g0, grss)) = grid_start(kind, lv, &template, free, -sign, sumsq_y) {
             if grss - within < best.rss {
                 let r = lm(&prob, &prob.free_of(&g0), &opts);
                 if r.rss < best.rss {
@@ -825,7 +879,7 @@ pub fn fit_curve_with(
     let y_range = response.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         - response.iter().copied().fold(f64::INFINITY, f64::min);
     // Hessian of RSS -> covariance in the fitting parameterization.
-    let (cov_log, condition) = match crate::lsq::rss_hessian(&prob, &best.params) {
+    let (cov_log, condition) = match prob.rss_hessian_exact(&best.params) {
         Some(h) => covariance(&h, p, s2, free, y_range),
         None => (None, f64::INFINITY),
     };
@@ -901,7 +955,7 @@ pub fn fit_curve_with(
         iterations: best.iterations,
         status: FitStatus::Ok,
     };
-    fit.status = classify(&fit, &lv, &means);
+    fit.status = classify(&fit, lv, means);
     fit
 }
 
@@ -1037,7 +1091,7 @@ fn spd_inverse(a: &Cov5, p: usize) -> Option<Cov5> {
 /// `2 s^2 H^-1` expanded to 5x5, and the condition number of `H` on the response rescaled
 /// to unit range `r` (parameters `b, c/r, d/r, ln e, f`): invariant to dose and response
 /// units, sensitive (as Prism's rule intends) to parameters the data cannot pin down.
-fn covariance(h: &[f64], p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<Cov5>, f64) {
+fn covariance(h: &Cov5, p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<Cov5>, f64) {
     let mut idx = [0usize; 5];
     for (slot, k) in idx.iter_mut().zip((0..5).filter(|&k| free[k])) {
         *slot = k;
@@ -1052,7 +1106,7 @@ fn covariance(h: &[f64], p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<
     let mut normed = [[0.0; 5]; 5];
     for i in 0..p {
         for j in 0..p {
-            normed[i][j] = h[i * p + j] * sc[i] * sc[j] / (r * r);
+            normed[i][j] = h[i][j] * sc[i] * sc[j] / (r * r);
         }
     }
     let eig = sym_eigenvalues(normed, p);
@@ -1063,7 +1117,7 @@ fn covariance(h: &[f64], p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<
     } else {
         f64::INFINITY
     };
-    let diag: [f64; 5] = std::array::from_fn(|i| if i < p { h[i * p + i] } else { 1.0 });
+    let diag: [f64; 5] = std::array::from_fn(|i| if i < p { h[i][i] } else { 1.0 });
     if diag[..p].iter().any(|&v| !(v > 0.0)) {
         return (None, f64::INFINITY);
     }
@@ -1071,7 +1125,7 @@ fn covariance(h: &[f64], p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<
     let mut scaled = [[0.0; 5]; 5];
     for i in 0..p {
         for j in 0..p {
-            scaled[i][j] = h[i * p + j] / (diag[i] * diag[j]).sqrt();
+            scaled[i][j] = h[i][j] / (diag[i] * diag[j]).sqrt();
         }
     }
     let Some(inv_s) = spd_inverse(&scaled, p) else {
