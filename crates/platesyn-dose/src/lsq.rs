@@ -128,6 +128,8 @@ pub struct LmWorkspace {
     jtr: Vec<f64>,
     /// `J'J - S` (row-major `p x p`) when the problem supplies second-order terms.
     hess: Vec<f64>,
+    /// `J'J` (row-major `p x p`) when the problem supplies second-order terms.
+    jtj: Vec<f64>,
     /// Second-order term `S`, then scratch for the damped Newton matrix.
     s: Vec<f64>,
 }
@@ -152,6 +154,7 @@ impl LmWorkspace {
             (&mut self.trial, p),
             (&mut self.jtr, p),
             (&mut self.hess, p * p),
+            (&mut self.jtj, p * p),
             (&mut self.s, p * p),
         ] {
             v.clear();
@@ -159,12 +162,13 @@ impl LmWorkspace {
         }
     }
 
-    /// Damped Newton step: solve `(J'J - S + lambda D^2) dp = J'r` by Cholesky. Returns false
-    /// when the matrix is not positive definite (the caller takes a Gauss-Newton step).
-    fn newton_step(&mut self, lambda: f64) -> bool {
+    /// Damped step from the normal equations by Cholesky: `(J'J - S + lambda D^2) dp = J'r`
+    /// (Newton, `full`) or `(J'J + lambda D^2) dp = J'r` (Gauss-Newton). Returns false when
+    /// the matrix is not positive definite.
+    fn normal_step(&mut self, lambda: f64, full: bool) -> bool {
         let p = self.p;
         let m = &mut self.s;
-        m.copy_from_slice(&self.hess);
+        m.copy_from_slice(if full { &self.hess } else { &self.jtj });
         for j in 0..p {
             m[j * p + j] += lambda * self.diag[j] * self.diag[j];
         }
@@ -362,6 +366,8 @@ fn eval_jacobian<P: LsqProblem + ?Sized>(
                         let h = v - w.s[a * p + b];
                         w.hess[a * p + b] = h;
                         w.hess[b * p + a] = h;
+                        w.jtj[a * p + b] = v;
+                        w.jtj[b * p + a] = v;
                     }
                 }
                 // positive definite? (Cholesky of a copy; s is scratch from here on)
@@ -449,8 +455,13 @@ fn lm_run<P: LsqProblem + ?Sized>(
             }
             need_jac = false;
         }
-        let used_newton = newton && newton_zone && !newton_failed && w.newton_step(lambda);
-        if !used_newton && !w.damped_step(lambda) {
+        let used_newton = newton && newton_zone && !newton_failed && w.normal_step(lambda, true);
+        // Gauss-Newton: for problems with second-order terms (small, well-scaled) from the
+        // damped normal equations when their Cholesky succeeds, else by QR
+        if !used_newton
+            && !(second_order && w.normal_step(lambda, false))
+            && !w.damped_step(lambda)
+        {
             lambda *= nu;
             nu *= 2.0;
             if lambda > 1e20 {

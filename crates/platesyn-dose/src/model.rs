@@ -217,7 +217,19 @@ pub fn response_grad_hess(
     lx: f64,
 ) -> (f64, [f64; 5], [[f64; 5]; 5]) {
     let (t, at_zero) = t_of(theta[B], theta[LE], lx);
-    let (g, gt, gf) = g_and_derivs(kind, t, theta[F]);
+    let ((g, gt, gf), second) = if matches!(kind, ModelKind::Ll4 | ModelKind::Ll3) {
+        // one exp for g and its t-derivatives: g_t = -g s, g_tt = g s (1 - 2 g)
+        let u = (-t.abs()).exp();
+        let (g, s) = if t > 0.0 {
+            (u / (1.0 + u), 1.0 / (1.0 + u))
+        } else {
+            (1.0 / (1.0 + u), u / (1.0 + u))
+        };
+        let gtt = g * s * (1.0 - 2.0 * g) * f64::from(u > 0.0);
+        ((g, -g * s, 0.0), Some((gtt, 0.0, 0.0)))
+    } else {
+        (g_and_derivs(kind, t, theta[F]), None)
+    };
     let amp = theta[D] - theta[C];
     let mut h = [[0.0; 5]; 5];
     let y = theta[C] + amp * g;
@@ -237,7 +249,7 @@ pub fn response_grad_hess(
     }
     let l = lx - theta[LE];
     let b = theta[B];
-    let (gtt, gtf, gff) = g_second(kind, t, theta[F]);
+    let (gtt, gtf, gff) = second.unwrap_or_else(|| g_second(kind, t, theta[F]));
     let grad = [amp * gt * l, 1.0 - g, g, -amp * gt * b, amp * gf_full];
     h[B][B] = amp * gtt * l * l;
     h[B][C] = -gt * l;
