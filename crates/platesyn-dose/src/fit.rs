@@ -271,6 +271,70 @@ impl DoseProblem {
         }
     }
 
+    /// [`LsqProblem::jacobian_second_order`] for LL.3/LL.4 (`g = 1 / (1 + exp(t))`): every
+    /// entry of `S` is a multiple of one of five per-level sums, so `S` is assembled once
+    /// from those sums instead of from a Hessian per level.
+    fn ll_jacobian_second_order(
+        &self,
+        th: &[f64; 5],
+        r: &[f64],
+        jac: &mut [f64],
+        s: &mut [f64],
+    ) -> bool {
+        let idx = self.free_idx();
+        let k = idx.len();
+        let (b, amp) = (th[B], th[D] - th[C]);
+        // sums of rw * (g_tt L^2, g_t L, g_tt L, g_t, g_tt) over levels with dose > 0
+        let mut a = [0.0; 5];
+        let mut ok = true;
+        for (i, &lx) in self.lv.lx.iter().enumerate() {
+            let wi = self.w[i];
+            let (g, gt, gtt, l) = if lx.is_finite() {
+                let l = lx - th[LE];
+                let t = b * l;
+                let u = (-t.abs()).exp();
+                let (g, sg) = if t > 0.0 {
+                    (u / (1.0 + u), 1.0 / (1.0 + u))
+                } else {
+                    (1.0 / (1.0 + u), u / (1.0 + u))
+                };
+                (g, -g * sg, g * sg * (1.0 - 2.0 * g) * f64::from(u > 0.0), l)
+            } else {
+                // dose 0: the constant limit, only c and d move the response
+                (crate::model::g_at_zero(self.kind, th), 0.0, 0.0, 0.0)
+            };
+            let grad = [amp * gt * l, 1.0 - g, g, -amp * gt * b, 0.0];
+            for (j, &fj) in idx.iter().enumerate() {
+                let v = wi * grad[fj];
+                ok &= v.is_finite();
+                jac[i * k + j] = v;
+            }
+            let rw = r[i] * wi;
+            a[0] += rw * gtt * l * l;
+            a[1] += rw * gt * l;
+            a[2] += rw * gtt * l;
+            a[3] += rw * gt;
+            a[4] += rw * gtt;
+        }
+        // Hessian of f (see crate::model::response_grad_hess) summed against rw
+        let mut h = [[0.0; 5]; 5];
+        h[B][B] = amp * a[0];
+        h[B][C] = -a[1];
+        h[B][D] = a[1];
+        h[B][LE] = -amp * (b * a[2] + a[3]);
+        h[C][LE] = b * a[3];
+        h[D][LE] = -b * a[3];
+        h[LE][LE] = amp * b * b * a[4];
+        for (x, &fx) in idx.iter().enumerate() {
+            for (y, &fy) in idx.iter().enumerate() {
+                let v = if fx <= fy { h[fx][fy] } else { h[fy][fx] };
+                ok &= v.is_finite();
+                s[x * k + y] = v;
+            }
+        }
+        ok
+    }
+
     /// Indices of the free parameters in `[b, c, d, ln e, f]`.
     fn free_idx(&self) -> &[usize] {
         &self.free_idx[..self.nfree]
@@ -351,6 +415,9 @@ impl LsqProblem for DoseProblem {
         let th = self.full(p);
         let idx = self.free_idx();
         let k = idx.len();
+        if matches!(self.kind, ModelKind::Ll4 | ModelKind::Ll3) {
+            return Some(self.ll_jacobian_second_order(&th, r, jac, s));
+        }
         s[..k * k].fill(0.0);
         let mut ok = true;
         for (i, &lx) in self.lv.lx.iter().enumerate() {
