@@ -412,6 +412,8 @@ fn lm_run<P: LsqProblem + ?Sized>(
     // Gauss-Newton is the more robust and reproducible path).
     let mut newton_zone = false;
     let mut newton_failed = false;
+    // scaled length of the previous accepted step if it was a Newton step, else 0
+    let mut newton_dx = 0.0;
     let mut newton = false;
     let stop = loop {
         if rss == 0.0 {
@@ -512,7 +514,7 @@ fn lm_run<P: LsqProblem + ?Sized>(
             std::mem::swap(&mut w.r, &mut w.r_new);
             let old = rss;
             rss = rss_new;
-            if !used_newton && pred <= 1e-2 * old && rho > 0.5 && rho < 2.0 {
+            if !used_newton && pred <= 0.1 * old && rho > 0.5 && rho < 2.0 {
                 newton_zone = true;
             }
             lambda *= (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0);
@@ -525,6 +527,18 @@ fn lm_run<P: LsqProblem + ?Sized>(
             if dx <= opts.xtol * (xn + opts.xtol) {
                 break LmStop::Xtol;
             }
+            // Quadratic convergence (two accepted Newton steps, the second < 0.1 of the first,
+            // model reduction matched to 10 %): the next step would be about
+            // dx^3 / dx_prev^2; stop when ten times that already meets the step tolerance.
+            if used_newton
+                && newton_dx > 0.0
+                && dx < 0.1 * newton_dx
+                && (rho - 1.0).abs() < 0.1
+                && 10.0 * dx * (dx / newton_dx).powi(2) <= opts.xtol * (xn + opts.xtol)
+            {
+                break LmStop::Xtol;
+            }
+            newton_dx = if used_newton { dx } else { 0.0 };
         } else {
             newton_failed |= used_newton;
             // rejected: converged if the step is negligible
