@@ -460,9 +460,7 @@ fn lm_run<P: LsqProblem + ?Sized>(
         let used_newton = newton && newton_zone && !newton_failed && w.normal_step(lambda, true);
         // Gauss-Newton: for problems with second-order terms (small, well-scaled) from the
         // damped normal equations when their Cholesky succeeds, else by QR
-        if !used_newton
-            && !(second_order && w.normal_step(lambda, false))
-            && !w.damped_step(lambda)
+        if !used_newton && !(second_order && w.normal_step(lambda, false)) && !w.damped_step(lambda)
         {
             lambda *= nu;
             nu *= 2.0;
@@ -705,6 +703,71 @@ mod tests {
                 j[2 * i + 1] = p[0] * self.x[i] * e;
             }
             true
+        }
+    }
+
+    /// The same model with second-order terms: Newton steps near the optimum.
+    struct ExpNewton(Exp);
+    impl LsqProblem for ExpNewton {
+        fn n_obs(&self) -> usize {
+            self.0.n_obs()
+        }
+        fn n_params(&self) -> usize {
+            2
+        }
+        fn residuals(&self, p: &[f64], r: &mut [f64]) -> bool {
+            self.0.residuals(p, r)
+        }
+        fn jacobian(&self, p: &[f64], j: &mut [f64]) -> bool {
+            self.0.jacobian(p, j)
+        }
+        fn jacobian_second_order(
+            &self,
+            p: &[f64],
+            r: &[f64],
+            j: &mut [f64],
+            s: &mut [f64],
+        ) -> Option<bool> {
+            self.0.jacobian(p, j);
+            s.fill(0.0);
+            for (i, &x) in self.0.x.iter().enumerate() {
+                let e = (p[1] * x).exp();
+                // d2f/da2 = 0, d2f/dadb = x e, d2f/db2 = a x^2 e
+                s[1] += r[i] * x * e;
+                s[3] += r[i] * p[0] * x * x * e;
+            }
+            s[2] = s[1];
+            Some(s.iter().all(|v| v.is_finite()))
+        }
+    }
+
+    #[test]
+    fn newton_steps_reach_the_same_optimum_and_exact_hessian() {
+        // noisy data: a non-zero-residual problem, where Gauss-Newton converges linearly
+        let x: Vec<f64> = (0..12).map(f64::from).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| 2.5 * (-0.3 * v).exp() + 0.05 * if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let plain = Exp { x, y };
+        let gn = levenberg_marquardt(&plain, &[1.0, -0.1], &LmOptions::default());
+        let newton_prob = ExpNewton(plain);
+        let mut ws = LmWorkspace::new();
+        let nt = levenberg_marquardt_in(&newton_prob, &[1.0, -0.1], &LmOptions::default(), &mut ws);
+        assert!(gn.stop.converged() && nt.stop.converged(), "{gn:?} {nt:?}");
+        for k in 0..2 {
+            assert!((gn.params[k] - nt.params[k]).abs() < 1e-8, "{gn:?} {nt:?}");
+        }
+        assert!(nt.iterations <= gn.iterations, "{nt:?} vs {gn:?}");
+        // exact Hessian 2 (J'J - S) agrees with the central-difference one
+        let exact = rss_hessian(&newton_prob, &nt.params).unwrap();
+        let numeric = rss_hessian(&newton_prob.0, &nt.params).unwrap();
+        for (a, b) in exact.iter().zip(&numeric) {
+            assert!(
+                (a - b).abs() < 1e-6 * b.abs().max(1.0),
+                "{exact:?} vs {numeric:?}"
+            );
         }
     }
 
