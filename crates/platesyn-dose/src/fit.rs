@@ -12,6 +12,8 @@
 
 // Negated float comparisons are deliberate: they send NaN down the failure branch.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
+// The small dense linear algebra (5x5 Hessians) reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
 
 use std::cell::RefCell;
 use std::fmt;

@@ -460,8 +460,9 @@ fn lm_run<P: LsqProblem + ?Sized>(
         let used_newton = newton && newton_zone && !newton_failed && w.normal_step(lambda, true);
         // Gauss-Newton: for problems with second-order terms (small, well-scaled) from the
         // damped normal equations when their Cholesky succeeds, else by QR
-        if !used_newton && !(second_order && w.normal_step(lambda, false)) && !w.damped_step(lambda)
-        {
+        let stepped =
+            used_newton || (second_order && w.normal_step(lambda, false)) || w.damped_step(lambda);
+        if !stepped {
             lambda *= nu;
             nu *= 2.0;
             if lambda > 1e20 {

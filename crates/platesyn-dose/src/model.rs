@@ -211,6 +211,7 @@ fn g_second(kind: ModelKind, t: f64, f: f64) -> (f64, f64, f64) {
 /// `f_bd = g_t L`, `f_c,ln e = g_t b`, `f_d,ln e = -g_t b`, and for LL.5 the `f` row from
 /// `g_f`, `g_tf`, `g_ff`; `f_cc = f_cd = f_dd = 0`.
 #[inline]
+#[allow(clippy::needless_range_loop)] // symmetric fill of a 5x5 array
 pub fn response_grad_hess(
     kind: ModelKind,
     theta: &[f64; 5],
