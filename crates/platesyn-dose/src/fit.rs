@@ -665,36 +665,50 @@ fn grid_start(
     }
     // Log-logistic grid points (f = 1): g = 1 / (1 + u) with u = exp(b (lx - le)) factored as
     // exp(b (lx - mid)) exp(-b (le - mid)): one exp per level and per location instead of
-    // one per pair (exact g_at wherever a factor under- or overflows).
+    // one per pair. Used only when both factors are finite and positive (then a product
+    // that over- or underflows is the correct limit g = 0 or 1); exact g_at otherwise.
     let factored = kind.is_log_logistic() && th[F] == 1.0;
     let mid = 0.5 * (lmin + lmax);
+    let z = lv.first_pos;
     let mut ex = vec![0.0; lv.lx.len()];
     for &b in &bs {
+        th[B] = b;
+        let mut fast_b = factored;
         if factored {
-            for (e, &lx) in ex.iter_mut().zip(&lv.lx) {
+            for (e, &lx) in ex[z..].iter_mut().zip(&lv.lx[z..]) {
                 *e = (b * (lx - mid)).exp();
+                fast_b &= *e > 0.0 && e.is_finite();
             }
         }
+        // dose 0 (first level, if any): the x -> 0 limit, independent of le
+        let g_zero = (z == 1).then(|| crate::model::g_at(kind, &th, f64::NEG_INFINITY));
         for &le in &les {
-            th[B] = b;
             th[LE] = le;
-            let el = if factored {
+            let (mut sg, mut sgg, mut sgy) = (0.0, 0.0, 0.0);
+            if let Some(g) = g_zero {
+                sg += lv.count[0] * g;
+                sgg += lv.count[0] * g * g;
+                sgy += lv.sum[0] * g;
+            }
+            let el = if fast_b {
                 (-b * (le - mid)).exp()
             } else {
                 f64::NAN
             };
-            let el_ok = el > 0.0 && el.is_finite();
-            let (mut sg, mut sgg, mut sgy) = (0.0, 0.0, 0.0);
-            for k in 0..lv.lx.len() {
-                let u = ex[k] * el;
-                let g = if el_ok && ex[k] > 0.0 && u.is_finite() && lv.lx[k].is_finite() {
-                    1.0 / (1.0 + u)
-                } else {
-                    crate::model::g_at(kind, &th, lv.lx[k])
-                };
-                sg += lv.count[k] * g;
-                sgg += lv.count[k] * g * g;
-                sgy += lv.sum[k] * g;
+            if el > 0.0 && el.is_finite() {
+                for k in z..lv.lx.len() {
+                    let g = 1.0 / (1.0 + ex[k] * el);
+                    sg += lv.count[k] * g;
+                    sgg += lv.count[k] * g * g;
+                    sgy += lv.sum[k] * g;
+                }
+            } else {
+                for k in z..lv.lx.len() {
+                    let g = crate::model::g_at(kind, &th, lv.lx[k]);
+                    sg += lv.count[k] * g;
+                    sgg += lv.count[k] * g * g;
+                    sgy += lv.sum[k] * g;
+                }
             }
             // y ~ c + (d - c) g = c + s g
             let (c, d) = if free[C] && free[D] {
@@ -1079,7 +1093,7 @@ fn sym_eigenvalues(mut a: Cov5, p: usize) -> [f64; 5] {
                 off += a[i][j] * a[i][j];
             }
         }
-        if !(off > 1e-36 * diag) {
+        if !(off > 1e-32 * diag) {
             break;
         }
         for i in 0..p {
