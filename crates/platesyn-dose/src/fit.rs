@@ -1,11 +1,12 @@
 //! Dose-response fitting that matches R drc (`drm(y ~ x, fct = LL.4())` and relatives).
 //!
-//! Ordinary least squares on `theta = (b, c, d, ln e[, f])` with analytic derivatives,
-//! Levenberg-Marquardt (see [`crate::lsq`]) from drc's self-starter and from the best point
-//! of a profiled grid of `(b, ln e)` starts (c and d solved linearly at each grid point);
-//! the lowest RSS wins. Standard errors as drc reports them:
-//! `SE = sqrt(diag(2 s^2 H^-1))`, `H` = Hessian of the RSS at the optimum (central
-//! differences of the analytic gradient), `s^2 = RSS / (n - p)`.
+//! Ordinary least squares on `theta = (b, c, d, ln e[, f])` with analytic first and second
+//! derivatives, Levenberg-Marquardt (see [`crate::lsq`]; Newton steps near the optimum) from
+//! drc's self-starter and from the best point of a profiled grid of `(b, ln e)` starts (c
+//! and d solved linearly at each grid point); the lowest RSS wins. Standard errors as drc
+//! reports them: `SE = sqrt(diag(2 s^2 H^-1))`, `H` = Hessian of the RSS at the optimum
+//! (exact, `2 (J'J - S)` from the analytic second derivatives; drc takes it numerically from
+//! `optim()`), `s^2 = RSS / (n - p)`.
 //!
 //! Units: doses in the caller's unit (dose 0 allowed: the `x -> 0` limit); responses in the
 //! caller's unit (percent viability for the `ic50_abs` convention at level 50).
