@@ -343,13 +343,15 @@ pub fn levenberg_marquardt_in<P: LsqProblem + ?Sized>(
     }
 }
 
-/// Evaluate the Jacobian (and, when the problem supplies it, `J'J - S`) at `x` into `w`.
-/// Returns `(finite, newton)`: `newton` when `J'J - S` is available and positive definite.
+/// Evaluate the Jacobian (and, when the problem supplies it, `J'J` and `J'J - S`) at `x`
+/// into `w`. Returns `(finite, newton)`: `newton` when `want_newton` and `J'J - S` is
+/// available and positive definite.
 fn eval_jacobian<P: LsqProblem + ?Sized>(
     prob: &P,
     x: &[f64],
     w: &mut LmWorkspace,
     second_order: &mut bool,
+    want_newton: bool,
 ) -> (bool, bool) {
     let (n, p) = (w.n, w.p);
     if *second_order {
@@ -369,6 +371,9 @@ fn eval_jacobian<P: LsqProblem + ?Sized>(
                         w.jtj[a * p + b] = v;
                         w.jtj[b * p + a] = v;
                     }
+                }
+                if !want_newton {
+                    return (true, false);
                 }
                 // positive definite? (Cholesky of a copy; s is scratch from here on)
                 w.s.copy_from_slice(&w.hess);
@@ -424,7 +429,8 @@ fn lm_run<P: LsqProblem + ?Sized>(
                 break LmStop::MaxIter;
             }
             iterations += 1;
-            let (ok, pd) = eval_jacobian(prob, &x, w, &mut second_order);
+            let want_newton = newton_zone && !newton_failed;
+            let (ok, pd) = eval_jacobian(prob, &x, w, &mut second_order, want_newton);
             if !ok {
                 break LmStop::Stalled;
             }
