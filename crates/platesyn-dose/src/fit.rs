@@ -678,6 +678,7 @@ fn grid_start(
     let mid = 0.5 * (lmin + lmax);
     let z = lv.first_pos;
     let mut ex = vec![0.0; lv.lx.len()];
+    let mut gbuf = vec![0.0; lv.lx.len()];
     for &b in &bs {
         th[B] = b;
         let mut fast_b = factored;
@@ -703,11 +704,14 @@ fn grid_start(
                 f64::NAN
             };
             if el > 0.0 && el.is_finite() {
-                for k in z..lv.lx.len() {
-                    let g = 1.0 / (1.0 + ex[k] * el);
-                    sg += lv.count[k] * g;
-                    sgg += lv.count[k] * g * g;
-                    sgy += lv.sum[k] * g;
+                // two passes: the divisions vectorise, the sums keep their order
+                for (g, &e) in gbuf[z..].iter_mut().zip(&ex[z..]) {
+                    *g = 1.0 / (1.0 + e * el);
+                }
+                for ((&g, &n), &sy) in gbuf[z..].iter().zip(&lv.count[z..]).zip(&lv.sum[z..]) {
+                    sg += n * g;
+                    sgg += n * g * g;
+                    sgy += sy * g;
                 }
             } else {
                 for k in z..lv.lx.len() {
