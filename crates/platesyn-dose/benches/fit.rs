@@ -1,9 +1,11 @@
-//! Criterion benchmark: LL.4 fits of synthetic curves (9 doses x 3 replicates, 5 % noise).
+//! Criterion benchmark: LL.4 fits of synthetic curves (9 doses x 3 replicates, 5 % noise),
+//! and the 8-point fits of the synergy crate's ZIP path (dose 0 + 7 doses, no replicates;
+//! LL.4 free and with `c` fixed at the zero-dose response).
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use platesyn_dose::{FitSpec, fit_curve};
+use platesyn_dose::{FitSpec, Fixed, ModelKind, fit_curve};
 
 fn curves(n: usize) -> Vec<(Vec<f64>, Vec<f64>)> {
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -46,5 +48,39 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// The 8-point curve of `platesyn-synergy`'s `fit_timing` example (percent inhibition).
+fn eight_point() -> (Vec<f64>, Vec<f64>) {
+    let d: Vec<f64> = std::iter::once(0.0)
+        .chain((0..7).map(|k| 0.01 * 3f64.powi(k)))
+        .collect();
+    let y = d
+        .iter()
+        .map(|&x| 95.0 * x.powf(1.5) / (0.3f64.powf(1.5) + x.powf(1.5)) + 0.5 * (x * 7.0).sin())
+        .collect();
+    (d, y)
+}
+
+fn bench_8pt(c: &mut Criterion) {
+    let (d, y) = eight_point();
+    for (name, fixed) in [
+        ("ll4_fit_8pt_free", Fixed::default()),
+        (
+            "ll4_fit_8pt_c_fixed",
+            Fixed {
+                c: Some(y[0]),
+                ..Fixed::default()
+            },
+        ),
+    ] {
+        let spec = FitSpec {
+            model: ModelKind::Ll4,
+            fixed,
+        };
+        c.bench_function(name, |bch| {
+            bch.iter(|| black_box(fit_curve(black_box(&d), black_box(&y), &spec)));
+        });
+    }
+}
+
+criterion_group!(benches, bench, bench_8pt);
 criterion_main!(benches);

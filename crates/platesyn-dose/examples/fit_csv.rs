@@ -9,6 +9,17 @@ use std::time::Instant;
 
 use platesyn_dose::{FIT_COLUMNS, FitSpec, fit_curve};
 
+/// CPU time of this thread in ns (Linux `/proc/thread-self/schedstat`), if available: unlike
+/// wall time, it does not count the time other processes on a shared machine hold the CPU.
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let path = args.get(1).ok_or("usage: fit_csv curves.csv [out.csv]")?;
@@ -40,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut times = Vec::with_capacity(curves.len());
     let mut fits = Vec::with_capacity(curves.len());
+    let cpu0 = thread_cpu_ns();
     let t0 = Instant::now();
     for (_, x, y) in &curves {
         let t = Instant::now();
@@ -48,6 +60,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         fits.push(f);
     }
     let total = t0.elapsed().as_secs_f64();
+    let cpu = cpu0
+        .zip(thread_cpu_ns())
+        .map(|(a, b)| (b - a) as f64 * 1e-3);
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
@@ -63,7 +78,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total * 1e6 / curves.len() as f64,
         sorted[sorted.len() * 95 / 100]
     );
-    println!("platesyn statuses: {status:?}");
+    if let Some(cpu) = cpu {
+        println!(
+            "platesyn: CPU time of the fitting thread {:.1} us per curve (mean)",
+            cpu / curves.len() as f64
+        );
+    }
+    let failed = status.get("failed").copied().unwrap_or(0);
+    println!("platesyn statuses: {status:?}; failures {failed}");
     let mut its: Vec<usize> = fits.iter().map(|f| f.iterations).collect();
     its.sort_unstable();
     println!(

@@ -24,6 +24,21 @@ pub trait LsqProblem {
     fn residuals(&self, p: &[f64], r: &mut [f64]) -> bool;
     /// Fill `jac` (row-major `n x p`) with `d f_i / d p_j`. Returns `false` when not finite.
     fn jacobian(&self, p: &[f64], jac: &mut [f64]) -> bool;
+    /// Optional second-order information: fill `jac` as [`LsqProblem::jacobian`] does and `s`
+    /// (row-major `p x p`, symmetric) with `sum_i r_i d^2 f_i / dp_j dp_k` for the residuals
+    /// `r` at `p`, so that the Hessian of the RSS is `2 (J'J - S)`. Problems that supply it get
+    /// Newton steps near the optimum (quadratic instead of linear convergence on
+    /// non-zero-residual fits) and an exact [`rss_hessian`]. `None` (the default): not
+    /// available; `Some(false)`: not finite.
+    fn jacobian_second_order(
+        &self,
+        _p: &[f64],
+        _r: &[f64],
+        _jac: &mut [f64],
+        _s: &mut [f64],
+    ) -> Option<bool> {
+        None
+    }
 }
 
 /// Stopping rules for [`levenberg_marquardt`].
@@ -95,8 +110,10 @@ pub struct LmResult {
     pub stop: LmStop,
 }
 
-/// Reusable buffers for the LM iterations (avoid per-iteration allocation).
-struct Work {
+/// Reusable buffers for [`levenberg_marquardt_in`]: one workspace serves any number of solves
+/// (of any size) without allocating again once it has grown to the largest problem.
+#[derive(Debug, Clone, Default)]
+pub struct LmWorkspace {
     n: usize,
     p: usize,
     r: Vec<f64>,
@@ -109,23 +126,71 @@ struct Work {
     step: Vec<f64>,
     trial: Vec<f64>,
     jtr: Vec<f64>,
+    /// `J'J - S` (row-major `p x p`) when the problem supplies second-order terms.
+    hess: Vec<f64>,
+    /// `J'J` (row-major `p x p`) when the problem supplies second-order terms.
+    jtj: Vec<f64>,
+    /// Second-order term `S`, then scratch for the damped Newton matrix.
+    s: Vec<f64>,
 }
 
-impl Work {
-    fn new(n: usize, p: usize) -> Self {
-        Self {
-            n,
-            p,
-            r: vec![0.0; n],
-            r_new: vec![0.0; n],
-            jac: vec![0.0; n * p],
-            a: vec![0.0; (n + p) * p],
-            rhs: vec![0.0; n + p],
-            diag: vec![0.0; p],
-            step: vec![0.0; p],
-            trial: vec![0.0; p],
-            jtr: vec![0.0; p],
+impl LmWorkspace {
+    /// An empty workspace (grows on first use).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn reset(&mut self, n: usize, p: usize) {
+        self.n = n;
+        self.p = p;
+        for (v, len) in [
+            (&mut self.r, n),
+            (&mut self.r_new, n),
+            (&mut self.jac, n * p),
+            (&mut self.a, (n + p) * p),
+            (&mut self.rhs, n + p),
+            (&mut self.diag, p),
+            (&mut self.step, p),
+            (&mut self.trial, p),
+            (&mut self.jtr, p),
+            (&mut self.hess, p * p),
+            (&mut self.jtj, p * p),
+            (&mut self.s, p * p),
+        ] {
+            v.clear();
+            v.resize(len, 0.0);
         }
+    }
+
+    /// Damped step from the normal equations by Cholesky: `(J'J - S + lambda D^2) dp = J'r`
+    /// (Newton, `full`) or `(J'J + lambda D^2) dp = J'r` (Gauss-Newton). Returns false when
+    /// the matrix is not positive definite.
+    fn normal_step(&mut self, lambda: f64, full: bool) -> bool {
+        let p = self.p;
+        let m = &mut self.s;
+        m.copy_from_slice(if full { &self.hess } else { &self.jtj });
+        for j in 0..p {
+            m[j * p + j] += lambda * self.diag[j] * self.diag[j];
+        }
+        if !cholesky_in_place(m, p) {
+            return false;
+        }
+        // forward L z = J'r, then back L' dp = z (L in the lower triangle, row-major)
+        for i in 0..p {
+            let mut v = self.jtr[i];
+            for k in 0..i {
+                v -= m[i * p + k] * self.step[k];
+            }
+            self.step[i] = v / m[i * p + i];
+        }
+        for i in (0..p).rev() {
+            let mut v = self.step[i];
+            for k in (i + 1)..p {
+                v -= m[k * p + i] * self.step[k];
+            }
+            self.step[i] = v / m[i * p + i];
+        }
+        self.step.iter().all(|v| v.is_finite())
     }
 
     /// Solve `min ||J dp - r||^2 + lambda ||D dp||^2` by Householder QR of `[J; sqrt(lambda) D]`.
@@ -208,8 +273,38 @@ fn sumsq(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum()
 }
 
+/// In-place Cholesky `M = L L'` of a symmetric positive definite row-major `p x p` matrix
+/// (`L` overwrites the lower triangle). False when a pivot is not positive and finite.
+fn cholesky_in_place(m: &mut [f64], p: usize) -> bool {
+    for j in 0..p {
+        let mut d = m[j * p + j];
+        for k in 0..j {
+            d -= m[j * p + k] * m[j * p + k];
+        }
+        if !(d > 0.0 && d.is_finite()) {
+            return false;
+        }
+        let d = d.sqrt();
+        m[j * p + j] = d;
+        for i in (j + 1)..p {
+            let mut v = m[i * p + j];
+            for k in 0..j {
+                v -= m[i * p + k] * m[j * p + k];
+            }
+            m[i * p + j] = v / d;
+        }
+    }
+    true
+}
+
 /// Levenberg-Marquardt from `start`. Never panics; a bad start gives [`LmStop::BadStart`]
 /// with `rss = inf`.
+///
+/// Steps are Gauss-Newton steps damped by `lambda D^2` (QR-solved). When the problem supplies
+/// [`LsqProblem::jacobian_second_order`] and the full Hessian `J'J - S` of `RSS / 2` is
+/// positive definite at the current point, the damped step uses it instead (a Newton step
+/// under the same trust-region control: the reduction ratio is taken against the quadratic
+/// model with the full Hessian), so the run converges quadratically to the same optimum.
 ///
 /// Saturation safeguard: when the run ends where a Jacobian column has collapsed (norm below
 /// `1e-6` of its largest value seen during the run: a parameter has lost all influence, e.g.
@@ -221,7 +316,18 @@ pub fn levenberg_marquardt<P: LsqProblem + ?Sized>(
     start: &[f64],
     opts: &LmOptions,
 ) -> LmResult {
-    let (first, saturated) = lm_run(prob, start, opts);
+    levenberg_marquardt_in(prob, start, opts, &mut LmWorkspace::new())
+}
+
+/// [`levenberg_marquardt`] with caller-owned buffers (no allocation per solve once `ws` has
+/// grown; the same numbers as [`levenberg_marquardt`]).
+pub fn levenberg_marquardt_in<P: LsqProblem + ?Sized>(
+    prob: &P,
+    start: &[f64],
+    opts: &LmOptions,
+    ws: &mut LmWorkspace,
+) -> LmResult {
+    let (first, saturated) = lm_run(prob, start, opts, ws);
     if !saturated {
         return first;
     }
@@ -229,7 +335,7 @@ pub fn levenberg_marquardt<P: LsqProblem + ?Sized>(
         lambda0: opts.lambda0 * 1e6,
         ..*opts
     };
-    let (second, _) = lm_run(prob, start, &conservative);
+    let (second, _) = lm_run(prob, start, &conservative, ws);
     if second.rss < first.rss {
         second
     } else {
@@ -237,11 +343,58 @@ pub fn levenberg_marquardt<P: LsqProblem + ?Sized>(
     }
 }
 
-fn lm_run<P: LsqProblem + ?Sized>(prob: &P, start: &[f64], opts: &LmOptions) -> (LmResult, bool) {
+/// Evaluate the Jacobian (and, when the problem supplies it, `J'J` and `J'J - S`) at `x`
+/// into `w`. Returns `(finite, newton)`: `newton` when `want_newton` and `J'J - S` is
+/// available and positive definite.
+fn eval_jacobian<P: LsqProblem + ?Sized>(
+    prob: &P,
+    x: &[f64],
+    w: &mut LmWorkspace,
+    second_order: &mut bool,
+    want_newton: bool,
+) -> (bool, bool) {
+    let (n, p) = (w.n, w.p);
+    if *second_order {
+        match prob.jacobian_second_order(x, &w.r, &mut w.jac, &mut w.s) {
+            None => *second_order = false,
+            Some(false) => return (false, false),
+            Some(true) => {
+                for a in 0..p {
+                    for b in 0..=a {
+                        let mut v = 0.0;
+                        for i in 0..n {
+                            v += w.jac[i * p + a] * w.jac[i * p + b];
+                        }
+                        let h = v - w.s[a * p + b];
+                        w.hess[a * p + b] = h;
+                        w.hess[b * p + a] = h;
+                        w.jtj[a * p + b] = v;
+                        w.jtj[b * p + a] = v;
+                    }
+                }
+                if !want_newton {
+                    return (true, false);
+                }
+                // positive definite? (Cholesky of a copy; s is scratch from here on)
+                w.s.copy_from_slice(&w.hess);
+                let pd = cholesky_in_place(&mut w.s, p);
+                return (true, pd);
+            }
+        }
+    }
+    (prob.jacobian(x, &mut w.jac), false)
+}
+
+fn lm_run<P: LsqProblem + ?Sized>(
+    prob: &P,
+    start: &[f64],
+    opts: &LmOptions,
+    w: &mut LmWorkspace,
+) -> (LmResult, bool) {
     let n = prob.n_obs();
     let p = prob.n_params();
     let mut x = start.to_vec();
-    let mut w = Work::new(n, p);
+    w.reset(n, p);
     if x.len() != p || !prob.residuals(&x, &mut w.r) {
         let r = LmResult {
             params: x,
@@ -257,6 +410,16 @@ fn lm_run<P: LsqProblem + ?Sized>(prob: &P, start: &[f64], opts: &LmOptions) -> 
     let mut iterations = 0;
     let mut need_jac = true;
     let mut saturated = false;
+    let mut second_order = true;
+    // Newton steps: only near the optimum (after an accepted Gauss-Newton step whose
+    // reduction was small and well predicted), and never again after a rejected one (far
+    // from a well-modelled minimum, e.g. a slope running off to infinity, plain damped
+    // Gauss-Newton is the more robust and reproducible path).
+    let mut newton_zone = false;
+    let mut newton_failed = false;
+    // scaled length of the previous accepted step if it was a Newton step, else 0
+    let mut newton_dx = 0.0;
+    let mut newton = false;
     let stop = loop {
         if rss == 0.0 {
             break LmStop::ZeroResidual;
@@ -266,9 +429,12 @@ fn lm_run<P: LsqProblem + ?Sized>(prob: &P, start: &[f64], opts: &LmOptions) -> 
                 break LmStop::MaxIter;
             }
             iterations += 1;
-            if !prob.jacobian(&x, &mut w.jac) {
+            let want_newton = newton_zone && !newton_failed;
+            let (ok, pd) = eval_jacobian(prob, &x, w, &mut second_order, want_newton);
+            if !ok {
                 break LmStop::Stalled;
             }
+            newton = pd;
             // column scaling (max over iterations) and gradient test
             let rnorm = rss.sqrt();
             let mut gmax: f64 = 0.0;
@@ -297,7 +463,12 @@ fn lm_run<P: LsqProblem + ?Sized>(prob: &P, start: &[f64], opts: &LmOptions) -> 
             }
             need_jac = false;
         }
-        if !w.damped_step(lambda) {
+        let used_newton = newton && newton_zone && !newton_failed && w.normal_step(lambda, true);
+        // Gauss-Newton: for problems with second-order terms (small, well-scaled) from the
+        // damped normal equations when their Cholesky succeeds, else by QR
+        let stepped =
+            used_newton || (second_order && w.normal_step(lambda, false)) || w.damped_step(lambda);
+        if !stepped {
             lambda *= nu;
             nu *= 2.0;
             if lambda > 1e20 {
@@ -308,17 +479,29 @@ fn lm_run<P: LsqProblem + ?Sized>(prob: &P, start: &[f64], opts: &LmOptions) -> 
         for j in 0..p {
             w.trial[j] = x[j] + w.step[j];
         }
-        // predicted reduction: ||r||^2 - ||r - J dp||^2 = 2 dp'J'r - ||J dp||^2
-        let mut jdp2 = 0.0;
-        for i in 0..n {
-            let mut s = 0.0;
-            for j in 0..p {
-                s += w.jac[i * p + j] * w.step[j];
+        // predicted reduction of the quadratic model: ||r||^2 - ||r - J dp||^2 =
+        // 2 dp'J'r - ||J dp||^2 (Gauss-Newton), or 2 dp'J'r - dp'(J'J - S)dp (Newton)
+        let curv = if used_newton {
+            let mut q = 0.0;
+            for a in 0..p {
+                for b in 0..p {
+                    q += w.step[a] * w.hess[a * p + b] * w.step[b];
+                }
             }
-            jdp2 += s * s;
-        }
+            q
+        } else {
+            let mut jdp2 = 0.0;
+            for i in 0..n {
+                let mut s = 0.0;
+                for j in 0..p {
+                    s += w.jac[i * p + j] * w.step[j];
+                }
+                jdp2 += s * s;
+            }
+            jdp2
+        };
         let dpjtr: f64 = (0..p).map(|j| w.step[j] * w.jtr[j]).sum();
-        let pred = 2.0 * dpjtr - jdp2;
+        let pred = 2.0 * dpjtr - curv;
         let ok = prob.residuals(&w.trial, &mut w.r_new);
         let rss_new = if ok { sumsq(&w.r_new) } else { f64::INFINITY };
         let actual = rss - rss_new;
@@ -336,6 +519,9 @@ fn lm_run<P: LsqProblem + ?Sized>(prob: &P, start: &[f64], opts: &LmOptions) -> 
             std::mem::swap(&mut w.r, &mut w.r_new);
             let old = rss;
             rss = rss_new;
+            if !used_newton && pred <= 0.1 * old && rho > 0.5 && rho < 2.0 {
+                newton_zone = true;
+            }
             lambda *= (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0);
             lambda = lambda.max(1e-300);
             nu = 2.0;
@@ -346,7 +532,20 @@ fn lm_run<P: LsqProblem + ?Sized>(prob: &P, start: &[f64], opts: &LmOptions) -> 
             if dx <= opts.xtol * (xn + opts.xtol) {
                 break LmStop::Xtol;
             }
+            // Quadratic convergence (two accepted Newton steps, the second < 0.1 of the first,
+            // model reduction matched to 10 %): the next step would be about
+            // dx^3 / dx_prev^2; stop when ten times that already meets the step tolerance.
+            if used_newton
+                && newton_dx > 0.0
+                && dx < 0.1 * newton_dx
+                && (rho - 1.0).abs() < 0.1
+                && 10.0 * dx * (dx / newton_dx).powi(2) <= opts.xtol * (xn + opts.xtol)
+            {
+                break LmStop::Xtol;
+            }
+            newton_dx = if used_newton { dx } else { 0.0 };
         } else {
+            newton_failed |= used_newton;
             // rejected: converged if the step is negligible
             if dx <= opts.xtol * (xn + opts.xtol) * 1e-2 || pred <= f64::EPSILON * rss * 1e-2 {
                 break LmStop::Stalled;
@@ -377,14 +576,34 @@ pub fn rss_at<P: LsqProblem + ?Sized>(prob: &P, p: &[f64]) -> f64 {
     }
 }
 
-/// Hessian of the RSS at `p` (`p x p`, row-major), by central differences of the analytic
-/// gradient `-2 J' r`, symmetrised. Step per parameter: `1e-4 * max(|p_j|, 1e-3)`.
+/// Hessian of the RSS at `p` (`p x p`, row-major). Exact, `2 (J'J - S)`, when the problem
+/// supplies [`LsqProblem::jacobian_second_order`]; otherwise by central differences of the
+/// analytic gradient `-2 J' r`, symmetrised, step per parameter `1e-4 * max(|p_j|, 1e-3)`.
 /// Returns `None` when any evaluation fails.
 pub fn rss_hessian<P: LsqProblem + ?Sized>(prob: &P, p: &[f64]) -> Option<Vec<f64>> {
     let n = prob.n_obs();
     let k = prob.n_params();
     let mut r = vec![0.0; n];
     let mut jac = vec![0.0; n * k];
+    if !prob.residuals(p, &mut r) {
+        return None;
+    }
+    let mut s = vec![0.0; k * k];
+    match prob.jacobian_second_order(p, &r, &mut jac, &mut s) {
+        Some(false) => return None,
+        Some(true) => {
+            for a in 0..k {
+                for b in 0..=a {
+                    let jtj: f64 = (0..n).map(|i| jac[i * k + a] * jac[i * k + b]).sum();
+                    let h = 2.0 * (jtj - s[a * k + b]);
+                    s[a * k + b] = h;
+                    s[b * k + a] = h;
+                }
+            }
+            return s.iter().all(|v| v.is_finite()).then_some(s);
+        }
+        None => {}
+    }
     let mut grad = |x: &[f64], out: &mut [f64]| -> bool {
         if !prob.residuals(x, &mut r) || !prob.jacobian(x, &mut jac) {
             return false;
@@ -491,6 +710,71 @@ mod tests {
                 j[2 * i + 1] = p[0] * self.x[i] * e;
             }
             true
+        }
+    }
+
+    /// The same model with second-order terms: Newton steps near the optimum.
+    struct ExpNewton(Exp);
+    impl LsqProblem for ExpNewton {
+        fn n_obs(&self) -> usize {
+            self.0.n_obs()
+        }
+        fn n_params(&self) -> usize {
+            2
+        }
+        fn residuals(&self, p: &[f64], r: &mut [f64]) -> bool {
+            self.0.residuals(p, r)
+        }
+        fn jacobian(&self, p: &[f64], j: &mut [f64]) -> bool {
+            self.0.jacobian(p, j)
+        }
+        fn jacobian_second_order(
+            &self,
+            p: &[f64],
+            r: &[f64],
+            j: &mut [f64],
+            s: &mut [f64],
+        ) -> Option<bool> {
+            self.0.jacobian(p, j);
+            s.fill(0.0);
+            for (i, &x) in self.0.x.iter().enumerate() {
+                let e = (p[1] * x).exp();
+                // d2f/da2 = 0, d2f/dadb = x e, d2f/db2 = a x^2 e
+                s[1] += r[i] * x * e;
+                s[3] += r[i] * p[0] * x * x * e;
+            }
+            s[2] = s[1];
+            Some(s.iter().all(|v| v.is_finite()))
+        }
+    }
+
+    #[test]
+    fn newton_steps_reach_the_same_optimum_and_exact_hessian() {
+        // noisy data: a non-zero-residual problem, where Gauss-Newton converges linearly
+        let x: Vec<f64> = (0..12).map(f64::from).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| 2.5 * (-0.3 * v).exp() + 0.05 * if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let plain = Exp { x, y };
+        let gn = levenberg_marquardt(&plain, &[1.0, -0.1], &LmOptions::default());
+        let newton_prob = ExpNewton(plain);
+        let mut ws = LmWorkspace::new();
+        let nt = levenberg_marquardt_in(&newton_prob, &[1.0, -0.1], &LmOptions::default(), &mut ws);
+        assert!(gn.stop.converged() && nt.stop.converged(), "{gn:?} {nt:?}");
+        for k in 0..2 {
+            assert!((gn.params[k] - nt.params[k]).abs() < 1e-8, "{gn:?} {nt:?}");
+        }
+        assert!(nt.iterations <= gn.iterations, "{nt:?} vs {gn:?}");
+        // exact Hessian 2 (J'J - S) agrees with the central-difference one
+        let exact = rss_hessian(&newton_prob, &nt.params).unwrap();
+        let numeric = rss_hessian(&newton_prob.0, &nt.params).unwrap();
+        for (a, b) in exact.iter().zip(&numeric) {
+            assert!(
+                (a - b).abs() < 1e-6 * b.abs().max(1.0),
+                "{exact:?} vs {numeric:?}"
+            );
         }
     }
 

@@ -145,6 +145,135 @@ fn g_and_derivs(kind: ModelKind, t: f64, f: f64) -> (f64, f64, f64) {
     }
 }
 
+/// Second derivatives of `g` for model `kind` at finite or infinite `t`: `(g_tt, g_tf, g_ff)`
+/// (zero wherever `g` is saturated at 0 or 1 in floating point).
+#[inline]
+fn g_second(kind: ModelKind, t: f64, f: f64) -> (f64, f64, f64) {
+    match kind {
+        ModelKind::Ll4 | ModelKind::Ll3 => {
+            // g = 1/(1+u): g_t = -g s, g_tt = g s (1 - 2 g) with s = 1 - g
+            let u = (-t.abs()).exp();
+            let (g, s) = if t > 0.0 {
+                (u / (1.0 + u), 1.0 / (1.0 + u))
+            } else {
+                (1.0 / (1.0 + u), u / (1.0 + u))
+            };
+            (g * s * (1.0 - 2.0 * g) * f64::from(u > 0.0), 0.0, 0.0)
+        }
+        ModelKind::Ll5 => {
+            // G = exp(-f sp(t)), s = sigmoid(t): G_tt = f G s (f s - (1 - s)),
+            // G_tf = G s (f sp - 1), G_ff = sp^2 G
+            let sp = softplus(t);
+            let g = (-f * sp).exp();
+            if g == 0.0 || !t.is_finite() {
+                return (0.0, 0.0, 0.0);
+            }
+            let s = if t > 0.0 {
+                1.0 / (1.0 + (-t).exp())
+            } else {
+                let u = t.exp();
+                u / (1.0 + u)
+            };
+            (
+                f * g * s * (f * s - (1.0 - s)),
+                g * s * (f * sp - 1.0),
+                sp * sp * g,
+            )
+        }
+        ModelKind::W14 => {
+            // g = exp(-u): g_tt = u g (u - 1)
+            let u = t.exp();
+            let g = (-u).exp();
+            if g == 0.0 || u == 0.0 {
+                (0.0, 0.0, 0.0)
+            } else {
+                (u * g * (u - 1.0), 0.0, 0.0)
+            }
+        }
+        ModelKind::W24 => {
+            // g = 1 - exp(-u): g_tt = u exp(-u) (1 - u)
+            let u = t.exp();
+            let em = (-u).exp();
+            if em == 0.0 || u == 0.0 {
+                (0.0, 0.0, 0.0)
+            } else {
+                (u * em * (1.0 - u), 0.0, 0.0)
+            }
+        }
+    }
+}
+
+/// Response, gradient and Hessian (row-major 5x5, symmetric) with respect to the full
+/// `theta = [b, c, d, ln e, f]` at `ln x` (pass `f64::NEG_INFINITY` for dose 0).
+///
+/// With `A = d - c`, `L = ln x - ln e`, `t = b L`: `f_bb = A g_tt L^2`,
+/// `f_b,ln e = -A (g_tt b L + g_t)`, `f_ln e,ln e = A g_tt b^2`, `f_bc = -g_t L`,
+/// `f_bd = g_t L`, `f_c,ln e = g_t b`, `f_d,ln e = -g_t b`, and for LL.5 the `f` row from
+/// `g_f`, `g_tf`, `g_ff`; `f_cc = f_cd = f_dd = 0`.
+#[inline]
+#[allow(clippy::needless_range_loop)] // symmetric fill of a 5x5 array
+pub fn response_grad_hess(
+    kind: ModelKind,
+    theta: &[f64; 5],
+    lx: f64,
+) -> (f64, [f64; 5], [[f64; 5]; 5]) {
+    let (t, at_zero) = t_of(theta[B], theta[LE], lx);
+    let ((g, gt, gf), second) = if matches!(kind, ModelKind::Ll4 | ModelKind::Ll3) {
+        // one exp for g and its t-derivatives: g_t = -g s, g_tt = g s (1 - 2 g)
+        let u = (-t.abs()).exp();
+        let (g, s) = if t > 0.0 {
+            (u / (1.0 + u), 1.0 / (1.0 + u))
+        } else {
+            (1.0 / (1.0 + u), u / (1.0 + u))
+        };
+        let gtt = g * s * (1.0 - 2.0 * g) * f64::from(u > 0.0);
+        ((g, -g * s, 0.0), Some((gtt, 0.0, 0.0)))
+    } else {
+        (g_and_derivs(kind, t, theta[F]), None)
+    };
+    let amp = theta[D] - theta[C];
+    let mut h = [[0.0; 5]; 5];
+    let y = theta[C] + amp * g;
+    let gf_full = if kind == ModelKind::Ll5 { gf } else { 0.0 };
+    if at_zero {
+        // g is the constant limit: only c and d (and f through g_f) move the response
+        let grad = [0.0, 1.0 - g, g, 0.0, amp * gf_full];
+        if kind == ModelKind::Ll5 {
+            let (_, _, gff) = g_second(kind, t, theta[F]);
+            h[F][F] = amp * gff;
+            h[C][F] = -gf_full;
+            h[F][C] = -gf_full;
+            h[D][F] = gf_full;
+            h[F][D] = gf_full;
+        }
+        return (y, grad, h);
+    }
+    let l = lx - theta[LE];
+    let b = theta[B];
+    let (gtt, gtf, gff) = second.unwrap_or_else(|| g_second(kind, t, theta[F]));
+    let grad = [amp * gt * l, 1.0 - g, g, -amp * gt * b, amp * gf_full];
+    h[B][B] = amp * gtt * l * l;
+    h[B][C] = -gt * l;
+    h[B][D] = gt * l;
+    h[B][LE] = -amp * (gtt * b * l + gt);
+    h[C][LE] = gt * b;
+    h[D][LE] = -gt * b;
+    h[LE][LE] = amp * gtt * b * b;
+    if kind == ModelKind::Ll5 {
+        h[B][F] = amp * gtf * l;
+        h[C][F] = -gf;
+        h[D][F] = gf;
+        h[LE][F] = -amp * gtf * b;
+        h[F][F] = amp * gff;
+    }
+    for i in 0..5 {
+        for j in 0..i {
+            h[i][j] = h[j][i];
+        }
+    }
+    (y, grad, h)
+}
+
 /// `g` at `ln x` for full parameters `theta`.
 #[inline]
 pub fn g_at(kind: ModelKind, theta: &[f64; 5], lx: f64) -> f64 {
@@ -261,6 +390,40 @@ mod tests {
                     "{kind:?} {k}: {fd} vs {}",
                     grad[k]
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn hessians_match_finite_differences() {
+        for kind in ModelKind::ALL {
+            for (th, lx) in [
+                ([1.7, 0.4, 7.5, 1.1, 0.8], 0.6),
+                ([-2.3, 9.0, 1.5, -0.4, 1.3], -1.2),
+                ([0.9, 0.0, 100.0, 2.0, 1.0], f64::NEG_INFINITY),
+            ] {
+                let (y, grad, h) = response_grad_hess(kind, &th, lx);
+                let (y0, g0) = response_and_grad(kind, &th, lx);
+                assert!((y - y0).abs() < 1e-12 * y0.abs().max(1.0), "{kind:?}");
+                for k in 0..5 {
+                    assert!((grad[k] - g0[k]).abs() < 1e-12 * g0[k].abs().max(1.0));
+                }
+                for k in 0..5 {
+                    let hstep = 1e-6;
+                    let mut p = th;
+                    p[k] += hstep;
+                    let (_, up) = response_and_grad(kind, &p, lx);
+                    p[k] -= 2.0 * hstep;
+                    let (_, dn) = response_and_grad(kind, &p, lx);
+                    for j in 0..5 {
+                        let fd = (up[j] - dn[j]) / (2.0 * hstep);
+                        assert!(
+                            (fd - h[j][k]).abs() < 1e-5 * fd.abs().max(1.0),
+                            "{kind:?} lx {lx} d2/d{j}d{k}: fd {fd} vs {}",
+                            h[j][k]
+                        );
+                    }
+                }
             }
         }
     }
