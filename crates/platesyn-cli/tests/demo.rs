@@ -54,6 +54,48 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
+/// Significant digits kept in the table snapshots. Fits are iterative: their last digits move
+/// with the optimizer's path (seen: 1e-8 relative on parameters of converged fits, larger on
+/// flat fits whose `e` is unidentified, when the LM core gained Newton steps) while RSS and
+/// every decision stay put; 6 digits is far above that noise and far below any change that
+/// matters. The truth-recovery assertions above check the numbers themselves.
+const SNAPSHOT_SIG: usize = 6;
+
+/// Columns of a `flat` fit that the data do not identify (the slope and location of a curve
+/// with no dose-response, and the standard errors): the optimizer may stop anywhere along the
+/// flat valley, so the snapshot shows them as `unidentified`.
+const FLAT_UNIDENTIFIED: [&str; 6] = ["b", "e", "se_b", "se_c", "se_d", "se_e"];
+
+/// The CSV with every float rounded to [`SNAPSHOT_SIG`] significant digits and the
+/// [`FLAT_UNIDENTIFIED`] columns of flat fits masked.
+fn rounded_csv(text: &str) -> String {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut rows: Vec<Vec<String>> = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let header = rows.first().cloned().unwrap_or_default();
+    let status = header.iter().position(|h| h == "status");
+    for row in rows.iter_mut().skip(1) {
+        let flat = status.is_some_and(|k| row[k] == "flat");
+        for (k, c) in row.iter_mut().enumerate() {
+            if flat && FLAT_UNIDENTIFIED.contains(&header[k].as_str()) {
+                *c = "unidentified".to_owned();
+            } else if let Ok(x) = c.parse::<f64>() {
+                if c.contains(['.', 'e']) {
+                    *c = format!("{x:.prec$e}", prec = SNAPSHOT_SIG - 1);
+                }
+            }
+        }
+    }
+    rows.iter()
+        .map(|r| r.join("|"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn demo_recovers_the_truth() {
     let out = tmp("truth");
@@ -164,7 +206,7 @@ fn demo_recovers_the_truth() {
 
     for name in ["fits.csv", "synergy_blocks.csv", "sensitization.csv"] {
         let text = std::fs::read_to_string(out.join(name)).unwrap();
-        insta::assert_snapshot!(name, text);
+        insta::assert_snapshot!(name, rounded_csv(&text));
     }
     std::fs::remove_dir_all(&out).unwrap();
 }
