@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use platesyn_plate::{Layout, PlateFile, PlateLayout, read_path};
-use platesyn_report::screen::{Issue, PlateInput, ScreenBuilder, ScreenOptions};
+use platesyn_report::screen::{Issue, PlateInput, PlateResult, ScreenBuilder, ScreenOptions};
 use platesyn_report::screen_report::{
     FigureFormats, FigureSet, PlannedFigure, RenderedFigure, all_tables, html_report, plan_figures,
     plan_plate_maps, render_figures, wells_table, write_file,
@@ -226,6 +226,25 @@ impl<'a> FigureSink<'a> {
     }
 }
 
+/// Writes the wells of normalized plates and draws their plate maps.
+fn flush_plates(
+    plates: &[PlateResult],
+    wells: &mut TableStream,
+    figures: &mut FigureSink<'_>,
+    plate_maps: bool,
+    pool: &rayon::ThreadPool,
+    written: &mut Vec<PathBuf>,
+) -> Result<()> {
+    if plates.is_empty() {
+        return Ok(());
+    }
+    wells.append(&wells_table(plates)?)?;
+    if plate_maps {
+        figures.render(pool, plan_plate_maps(plates), written)?;
+    }
+    Ok(())
+}
+
 /// Wall time per stage, printed with the summary line (`docs/performance.md` quotes it).
 struct Stages {
     last: std::time::Instant,
@@ -337,58 +356,83 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let mut cache: BTreeMap<PathBuf, Result<PlateFile, String>> = BTreeMap::new();
     let mut nth_in_file: BTreeMap<&PathBuf, usize> = BTreeMap::new();
     let pb = progress(args.quiet, bound.len(), "plates");
+    // each chunk is read and normalized while the previous chunk's wells are written and its
+    // plate maps drawn (two jobs at once: writing is serial, reading and normalizing parallel)
+    let plate_maps = figures.set.is_some_and(FigureSet::plate_maps);
+    let mut previous: Vec<PlateResult> = Vec::new();
     for chunk in bound.chunks(PLATE_CHUNK) {
-        let mut to_read: Vec<&PathBuf> = chunk
-            .iter()
-            .map(|(_, p)| p)
-            .filter(|p| !cache.contains_key(*p))
-            .collect();
-        to_read.sort();
-        to_read.dedup();
-        let read: Vec<(PathBuf, Result<PlateFile, String>)> = pool.install(|| {
-            to_read
-                .par_iter()
-                .map(|p| ((*p).clone(), read_path(p, None).map_err(|e| e.to_string())))
-                .collect()
+        let done = std::mem::take(&mut previous);
+        let (plates, flushed) = pool.install(|| {
+            rayon::join(
+                || {
+                    let mut to_read: Vec<&PathBuf> = chunk
+                        .iter()
+                        .map(|(_, p)| p)
+                        .filter(|p| !cache.contains_key(*p))
+                        .collect();
+                    to_read.sort();
+                    to_read.dedup();
+                    let read: Vec<(PathBuf, Result<PlateFile, String>)> = to_read
+                        .par_iter()
+                        .map(|p| ((*p).clone(), read_path(p, None).map_err(|e| e.to_string())))
+                        .collect();
+                    cache.extend(read);
+                    let mut inputs = Vec::with_capacity(chunk.len());
+                    for (i, path) in chunk {
+                        let lp = &layout.plates[*i];
+                        let nth = nth_in_file.entry(path).or_insert(0);
+                        let left = uses_left.get_mut(path).map_or(0, |n| {
+                            *n -= 1;
+                            *n
+                        });
+                        let picked = match &cache[path] {
+                            Ok(file) => pick_plate(file, lp, *nth),
+                            Err(m) => Err(m.clone()),
+                        };
+                        *nth += 1;
+                        if left == 0 {
+                            cache.remove(path);
+                        }
+                        match picked {
+                            Ok(plate) => inputs.push(PlateInput {
+                                file: path.display().to_string(),
+                                layout: lp,
+                                plate,
+                            }),
+                            Err(m) => screen.push_issue(Issue {
+                                subject: format!("{} ({})", lp.name, path.display()),
+                                kind: "read".into(),
+                                message: m,
+                            }),
+                        }
+                    }
+                    screen.add_plates(&inputs)
+                },
+                || {
+                    flush_plates(
+                        &done,
+                        &mut wells,
+                        &mut figures,
+                        plate_maps,
+                        &pool,
+                        &mut written,
+                    )
+                },
+            )
         });
-        cache.extend(read);
-        let mut inputs = Vec::with_capacity(chunk.len());
-        for (i, path) in chunk {
-            let lp = &layout.plates[*i];
-            let nth = nth_in_file.entry(path).or_insert(0);
-            let left = uses_left.get_mut(path).map_or(0, |n| {
-                *n -= 1;
-                *n
-            });
-            let picked = match &cache[path] {
-                Ok(file) => pick_plate(file, lp, *nth),
-                Err(m) => Err(m.clone()),
-            };
-            *nth += 1;
-            if left == 0 {
-                cache.remove(path);
-            }
-            match picked {
-                Ok(plate) => inputs.push(PlateInput {
-                    file: path.display().to_string(),
-                    layout: lp,
-                    plate,
-                }),
-                Err(m) => screen.push_issue(Issue {
-                    subject: format!("{} ({})", lp.name, path.display()),
-                    kind: "read".into(),
-                    message: m,
-                }),
-            }
-        }
-        let plates = pool.install(|| screen.add_plates(&inputs));
-        drop(inputs);
-        wells.append(&pool.install(|| wells_table(&plates))?)?;
-        if figures.set.is_some_and(FigureSet::plate_maps) {
-            figures.render(&pool, plan_plate_maps(&plates), &mut written)?;
-        }
+        flushed?;
+        previous = plates;
         pb.inc(chunk.len() as u64);
     }
+    flush_plates(
+        &previous,
+        &mut wells,
+        &mut figures,
+        plate_maps,
+        &pool,
+        &mut written,
+    )?;
+    drop(previous);
     pb.finish_and_clear();
     wells.finish()?;
     written.push(PathBuf::from("wells.csv"));

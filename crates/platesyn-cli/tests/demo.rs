@@ -82,7 +82,7 @@ fn rounded_csv(text: &str) -> String {
         let flat = status.is_some_and(|k| row[k] == "flat");
         for (k, c) in row.iter_mut().enumerate() {
             if flat && FLAT_UNIDENTIFIED.contains(&header[k].as_str()) {
-                *c = "unidentified".to_owned();
+                "unidentified".clone_into(c);
             } else if let Ok(x) = c.parse::<f64>() {
                 if c.contains(['.', 'e']) {
                     *c = format!("{x:.prec$e}", prec = SNAPSHOT_SIG - 1);

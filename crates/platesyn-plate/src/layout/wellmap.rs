@@ -1,5 +1,6 @@
 //! wellmap-style TOML layouts (see `docs/layout.md`).
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -887,12 +888,12 @@ pub fn parse(source: &str, text: &str) -> Result<Layout, PlateError> {
     if meta_path.is_some() && meta_paths.is_some() {
         return Err(ctx.err("meta", None, "both `path` and `paths` given; ambiguous"));
     }
-    let plates: Vec<(String, Table)> = match doc.get("plate") {
+    let plates: Vec<(&String, &Table)> = match doc.get("plate") {
         None => Vec::new(),
         Some(Value::Table(t)) => t
             .iter()
             .map(|(name, v)| match v {
-                Value::Table(pt) => Ok((name.clone(), pt.clone())),
+                Value::Table(pt) => Ok((name, pt)),
                 other => Err(ctx.err(
                     "plate",
                     None,
@@ -963,7 +964,18 @@ pub fn parse(source: &str, text: &str) -> Result<Layout, PlateError> {
         ));
     }
     let n = plates.len();
-    for (k, (name, pt)) in plates.iter().enumerate() {
+    // `paths` as a table must name exactly the [plate] sections (checked once, not per plate)
+    let paths_keys_match = match meta_paths {
+        Some(Value::Table(t)) => {
+            let names: BTreeSet<&String> = plates.iter().map(|(n, _)| *n).collect();
+            let keys: BTreeSet<&String> = t.keys().collect();
+            names == keys
+        }
+        _ => true,
+    };
+    // plates resolve independently: in parallel, collected in file order (the first error in
+    // file order is the one reported)
+    let one = |k: usize, name: &str, pt: &Table| -> Result<PlateLayout, PlateError> {
         let section = format!("plate.{name}");
         let ps = collect(&ctx, pt, &section, true)?;
         let merged = overlay(&top, ps);
@@ -994,9 +1006,7 @@ pub fn parse(source: &str, text: &str) -> Result<Layout, PlateError> {
                 path_list(&ctx, "meta", &a[k])?
             }
             (None, Some(Value::Table(t))) => {
-                let names: BTreeSet<&String> = plates.iter().map(|(n, _)| n).collect();
-                let keys: BTreeSet<&String> = t.keys().collect();
-                if names != keys {
+                if !paths_keys_match {
                     return Err(ctx.err(
                         "meta",
                         None,
@@ -1019,7 +1029,15 @@ pub fn parse(source: &str, text: &str) -> Result<Layout, PlateError> {
         .iter()
         .map(|s| resolve_path(base, s))
         .collect();
-        layout.plates.push(p);
+        Ok(p)
+    };
+    let resolved: Vec<Result<PlateLayout, PlateError>> = plates
+        .par_iter()
+        .enumerate()
+        .map(|(k, (name, pt))| one(k, name, pt))
+        .collect();
+    for p in resolved {
+        layout.plates.push(p?);
     }
     Ok(layout)
 }
