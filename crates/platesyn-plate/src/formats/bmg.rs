@@ -25,8 +25,6 @@
 
 pub(crate) mod rowgrid;
 
-use std::borrow::Cow;
-
 use super::Input;
 use super::sheet::{Cell, Sheet};
 use crate::error::{ErrorLocation, PlateError};
@@ -106,31 +104,43 @@ fn raw_label(title: &str, absorbance: bool) -> Option<(String, Option<f64>)> {
     Some((inner, wl))
 }
 
+/// Metadata keys for the BMG header field names (matched ignoring ASCII case); other names
+/// are kept lowercased with spaces as `_`.
+const HEADER_KEYS: [(&str, &str); 8] = [
+    ("user", "user"),
+    ("path", "path"),
+    ("test run no.", "test_run"),
+    ("test id", "test_id"),
+    ("test name", "test_name"),
+    ("testname", "test_name"),
+    ("date", "date"),
+    ("time", "time"),
+];
+
 /// Record `Key: value` header fields into metadata. `Err` carries the offending field.
-fn header_fields(fields: &[Cow<'_, str>], meta: &mut Metadata) -> Result<(), String> {
-    let nonempty: Vec<&str> = fields
-        .iter()
-        .map(|f| f.trim())
-        .filter(|f| !f.is_empty())
-        .collect();
-    if nonempty.len() == 1 && !nonempty[0].contains(':') {
-        meta.insert("mode".to_owned(), nonempty[0].to_owned());
+fn header_fields<'f>(
+    fields: impl Iterator<Item = &'f str> + Clone,
+    meta: &mut Metadata,
+) -> Result<(), String> {
+    let mut nonempty = fields.map(str::trim).filter(|f| !f.is_empty());
+    if let (Some(only), None) = (nonempty.clone().next(), nonempty.clone().nth(1))
+        && !only.contains(':')
+    {
+        meta.insert("mode".to_owned(), only.to_owned());
         return Ok(());
     }
-    for f in nonempty {
+    for f in nonempty.by_ref() {
         let Some((k, v)) = f.split_once(':') else {
             return Err(f.to_owned());
         };
-        let key = match k.trim().to_ascii_lowercase().as_str() {
-            "user" => "user".to_owned(),
-            "path" => "path".to_owned(),
-            "test run no." => "test_run".to_owned(),
-            "test id" => "test_id".to_owned(),
-            "test name" | "testname" => "test_name".to_owned(),
-            "date" => "date".to_owned(),
-            "time" => "time".to_owned(),
-            other => other.replace(' ', "_"),
-        };
+        let k = k.trim();
+        let key = HEADER_KEYS
+            .iter()
+            .find(|(name, _)| k.eq_ignore_ascii_case(name))
+            .map_or_else(
+                || k.to_ascii_lowercase().replace(' ', "_"),
+                |(_, key)| (*key).to_owned(),
+            );
         meta.insert(key, v.trim().to_owned());
     }
     Ok(())
@@ -157,14 +167,23 @@ fn next_nonblank(lines: &[&str], mut i: usize, delim: u8) -> Option<usize> {
     None
 }
 
-/// Whether `line` is a block title: one non-empty first field, the rest empty.
-fn title_of(line: &str, delim: u8) -> Option<String> {
-    // cheap pre-check without allocating: data rows have a second non-empty field
-    if !line.as_bytes().contains(&b'"')
-        && rowgrid::split_plain(line, delim)
-            .skip(1)
-            .any(|c| !c.trim().is_empty())
-    {
+/// Whether `line` is a block title: one non-empty first field, the rest empty. `quoted`:
+/// whether the file has any double quote (else fields are split without copying).
+fn title_of(line: &str, delim: u8, quoted: bool) -> Option<String> {
+    let b = line.as_bytes();
+    if !quoted && b.is_ascii() {
+        // one pass, no allocation: data rows fail at the first byte after the row label
+        let first_end = b.iter().position(|&c| c == delim).unwrap_or(b.len());
+        if b[first_end..]
+            .iter()
+            .any(|&c| c != delim && !c.is_ascii_whitespace())
+        {
+            return None;
+        }
+        let first = line[..first_end].trim();
+        return (!first.is_empty()).then(|| first.to_owned());
+    }
+    if is_blank(line, delim) {
         return None;
     }
     let f = cells(line, delim);
@@ -187,12 +206,13 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         .or_else(|| text::sniff_delimiter(&lines))
         .unwrap_or(b',');
     let decimal_comma = delim == b';';
+    let quoted = text.as_bytes().contains(&b'"');
 
     // Block titles: a single-field line whose next non-blank line is a grid header.
     let mut titles = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        if let Some(t) = title_of(lines[i], delim)
+        if let Some(t) = title_of(lines[i], delim, quoted)
             && let Some(h) = next_nonblank(&lines, i + 1, delim)
             && header_columns(&cells(lines[h], delim)).is_some()
         {
@@ -217,7 +237,12 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         if is_blank(line, delim) {
             continue;
         }
-        header_fields(&cells(line, delim), &mut meta).map_err(|bad| {
+        let fields = if quoted {
+            header_fields(cells(line, delim).iter().map(AsRef::as_ref), &mut meta)
+        } else {
+            header_fields(rowgrid::split_plain(line, delim), &mut meta)
+        };
+        fields.map_err(|bad| {
             PlateError::parse(
                 file,
                 Some(n + 1),
@@ -459,7 +484,7 @@ pub fn parse_smart_control(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> 
                 continue;
             };
             // `header_fields` wants fields; one cell is one field here
-            let _ = header_fields(&[Cow::Borrowed(t.as_str())], &mut meta);
+            let _ = header_fields(std::iter::once(t.as_str()), &mut meta);
         }
         let mode = meta.get("mode").cloned();
         if let Some(m) = &mode

@@ -31,17 +31,23 @@ use crate::model::{Metadata, Plate, Read, Value};
 use crate::text;
 use crate::well::WellId;
 
+/// The title line of every plate section.
+const TITLE: &str = "Plate information";
+
 /// Whether the text looks like an `EnVision` export: a `Plate information` title line and
 /// either a `Plate,Repeat,Barcode` header or the `Exported with EnVision` footer.
 pub fn detect(input: &Input<'_>) -> bool {
     let Some(text) = input.text.as_deref() else {
         return false;
     };
+    if !text.contains(TITLE) {
+        return false; // cheap reject: no line can be the title
+    }
     let mut title = false;
     let mut marker = false;
     for line in text.lines() {
         let t = line.trim();
-        if t == "Plate information" {
+        if t == TITLE {
             title = true;
         } else if plate_header_delim(t).is_some() || t.starts_with("Exported with EnVision") {
             marker = true;
