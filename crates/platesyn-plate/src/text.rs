@@ -60,18 +60,14 @@ pub fn decode_borrowed(bytes: &[u8]) -> Option<(Cow<'_, str>, TextEncoding)> {
 
 /// NUL bytes, or more than 10 % control characters other than tab/CR/LF/FF in the first 8 KiB.
 pub fn looks_binary(bytes: &[u8]) -> bool {
-    /// Bit `b` set for the control bytes `b < 0x20` that text may hold: tab, LF, FF, CR.
-    const TEXT_CONTROLS: u32 = 1 << b'\t' | 1 << b'\n' | 1 << 0x0C | 1 << b'\r';
     let head = &bytes[..bytes.len().min(8192)];
     // one branch-free pass in chunks of at most 255 bytes with `u8` counters, which the
-    // compiler vectorizes: NUL bytes, and bytes below 0x20 whose bit is not set
+    // compiler vectorizes: NUL bytes, and bytes below 0x20 other than tab, LF, FF and CR
     let mut control = 0usize;
     for chunk in head.chunks(255) {
         let (nul, ctrl) = chunk.iter().fold((0u8, 0u8), |(nul, ctrl), &b| {
-            (
-                nul | u8::from(b == 0),
-                ctrl + u8::from(b < 0x20 && (TEXT_CONTROLS >> (b & 0x1F)) & 1 == 0),
-            )
+            let is_control = b < 0x20 && b != b'\t' && b != b'\n' && b != 0x0C && b != b'\r';
+            (nul | u8::from(b == 0), ctrl + u8::from(is_control))
         });
         if nul != 0 {
             return true;
@@ -81,26 +77,38 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     control * 10 > head.len()
 }
 
+/// Whether `bytes` hold a CR that is not the first half of a CRLF (a lone CR line break).
+fn has_lone_cr(bytes: &[u8]) -> bool {
+    // branch-free over pairs, in chunks, so that the compiler vectorizes it
+    const CHUNK: usize = 256;
+    let Some((&last, _)) = bytes.split_last() else {
+        return false;
+    };
+    let pairs = bytes.len() - 1;
+    let mut i = 0;
+    while i < pairs {
+        let n = CHUNK.min(pairs - i);
+        let a = &bytes[i..i + n];
+        let b = &bytes[i + 1..=i + n];
+        let lone = a.iter().zip(b).fold(0u8, |acc, (&x, &y)| {
+            acc | u8::from(x == b'\r' && y != b'\n')
+        });
+        if lone != 0 {
+            return true;
+        }
+        i += n;
+    }
+    last == b'\r'
+}
+
 /// Split text into lines, accepting LF, CRLF and lone CR.
 pub fn lines(text: &str) -> Vec<&str> {
-    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 48 + 1);
-    // Common case first: every CR is part of a CRLF (or there is none), so splitting at LF
-    // and dropping a CR before it is the whole job. Both counts are branch-free passes.
-    let cr = bytes.iter().filter(|&&b| b == b'\r').count();
-    let crlf = if cr == 0 {
-        0
-    } else {
-        bytes
-            .iter()
-            .zip(&bytes[1..])
-            .filter(|&(&a, &b)| a == b'\r' && b == b'\n')
-            .count()
-    };
-    if cr == crlf {
-        out.extend(text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)));
-    } else {
+    if has_lone_cr(text.as_bytes()) {
         out.extend(line_iter(text));
+    } else {
+        // every CR ends a CRLF: split at LF and drop the CR before it
+        out.extend(text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)));
     }
     out
 }
@@ -359,6 +367,45 @@ mod tests {
             ("café".to_owned(), TextEncoding::Windows1252)
         );
         assert!(decode(b"A\0B\0").is_none());
+    }
+
+    #[test]
+    fn line_splitting_fast_path_agrees_with_the_general_one() {
+        // every mix of LF, CRLF and lone CR, at the ends and in runs, both sides of the
+        // 256-byte chunks of the lone-CR scan
+        let pieces = ["a", "", "\n", "\r\n", "\r", "\r\r\n", "\n\r", "bb,c"];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for n in 0..3000 {
+            let mut s = String::new();
+            let len = n % 300;
+            while s.len() < len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push_str(pieces[(x % pieces.len() as u64) as usize]);
+            }
+            let general: Vec<&str> = line_iter(&s).collect();
+            assert_eq!(lines(&s), general, "{s:?}");
+            let lone = s.replace("\r\n", "").contains('\r');
+            assert_eq!(has_lone_cr(s.as_bytes()), lone, "{s:?}");
+        }
+        assert_eq!(lines("a\r\nb\rc\n"), ["a", "b", "c", ""]);
+    }
+
+    #[test]
+    fn binary_check_counts_control_bytes() {
+        assert!(looks_binary(b"ab\0cd"));
+        assert!(!looks_binary(b"a\tb\r\nc\x0cd"));
+        // 10 % control bytes is still text, more is binary; also past the first chunk
+        let mut text = vec![b'x'; 900];
+        text.extend([1u8; 100]);
+        assert!(!looks_binary(&text));
+        text.push(2);
+        assert!(looks_binary(&text));
+        let mut late_nul = vec![b'x'; 5000];
+        late_nul.push(0);
+        assert!(looks_binary(&late_nul));
+        assert!(!looks_binary(b""));
     }
 
     #[test]

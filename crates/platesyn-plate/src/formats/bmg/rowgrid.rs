@@ -374,11 +374,102 @@ pub(crate) fn fill_read(
     decimal_comma: bool,
 ) -> Result<(), PlateError> {
     let values = &mut read.values;
-    for_each_cell(file, grid, decimal_comma, |well, v| {
-        if let Some(i) = format.index(well) {
-            values[i] = Some(v);
+    let ncols = grid.cols.len();
+    let on_plate = |row: u16, k: usize| format.index(WellId::new(row, grid.cols[k]));
+    for r in &grid.rows {
+        let bytes = r.text.as_bytes();
+        if bytes.contains(&b'"') {
+            // quoted fields: the general path
+            r.for_each_value(grid.delim, |k, token| {
+                store_cell(
+                    file,
+                    grid,
+                    r,
+                    k,
+                    token,
+                    None,
+                    decimal_comma,
+                    &mut *values,
+                    on_plate,
+                )
+            })?;
+            continue;
         }
-    })
+        let Some(label_end) = bytes.iter().position(|&b| b == grid.delim) else {
+            continue; // a row label and no values
+        };
+        let mut start = label_end + 1;
+        let mut k = 0;
+        loop {
+            let (number, end) = scan_field(bytes, start, grid.delim);
+            match number {
+                // the common case: a plain decimal in a header column
+                Some(x) if k < ncols => {
+                    if let Some(i) = on_plate(r.row, k) {
+                        values[i] = Some(Value::Number(x));
+                    }
+                }
+                // `delim` is ASCII, so `start` and `end` are char boundaries
+                _ => store_cell(
+                    file,
+                    grid,
+                    r,
+                    k,
+                    &r.text[start..end],
+                    number,
+                    decimal_comma,
+                    &mut *values,
+                    on_plate,
+                )?,
+            }
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
+            k += 1;
+        }
+    }
+    Ok(())
+}
+
+/// One cell of [`fill_read`] off the fast path: a flag, a blank, a number written otherwise,
+/// junk (an error naming the well) or a value beyond the header's columns (an error).
+#[allow(clippy::too_many_arguments)]
+fn store_cell(
+    file: &str,
+    grid: &Grid<'_>,
+    r: &GridRow<'_>,
+    k: usize,
+    token: &str,
+    number: Option<f64>,
+    decimal_comma: bool,
+    values: &mut [Option<Value>],
+    on_plate: impl Fn(u16, usize) -> Option<usize>,
+) -> Result<(), PlateError> {
+    let ncols = grid.cols.len();
+    if k >= ncols {
+        if token.trim().is_empty() {
+            return Ok(());
+        }
+        return Err(PlateError::parse(
+            file,
+            Some(r.line),
+            format!(
+                "row {} has a value `{}` beyond the {ncols} columns of the grid header",
+                row_label(r.row),
+                token.trim(),
+            ),
+        ));
+    }
+    let well = WellId::new(r.row, grid.cols[k]);
+    let value = match number {
+        Some(x) => Some(Value::Number(x)),
+        None => cell_value(file, r.line, well, token, decimal_comma)?,
+    };
+    if let (Some(v), Some(i)) = (value, on_plate(r.row, k)) {
+        values[i] = Some(v);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -437,6 +528,41 @@ mod tests {
         assert_eq!(fast_decimal("0.043263275046433673"), None);
         let parts: Vec<&str> = split_plain("a,,b,", b',').collect();
         assert_eq!(parts, ["a", "", "b", ""]);
+    }
+
+    #[test]
+    fn field_scan_agrees_with_fast_decimal_and_finds_field_ends() {
+        for field in [
+            "0.031",
+            "-0.5",
+            "+7",
+            "12345678901234",
+            "1234567890123456",
+            "1.",
+            ".5",
+            ".",
+            "-",
+            "",
+            "1e3",
+            "OVER",
+            " 0.5",
+            "0.5 ",
+            "1.2.3",
+            "0,5",
+            "<0.000",
+        ] {
+            let line = format!("{field};9");
+            let (number, end) = scan_field(line.as_bytes(), 0, b';');
+            assert_eq!(end, field.len(), "{field}");
+            assert_eq!(
+                number.map(f64::to_bits),
+                fast_decimal(field).map(f64::to_bits),
+                "{field}"
+            );
+            let (number, end) = scan_field(field.as_bytes(), 0, b';');
+            assert_eq!(end, field.len(), "{field}");
+            assert_eq!(number, fast_decimal(field), "{field}");
+        }
     }
 
     #[test]
