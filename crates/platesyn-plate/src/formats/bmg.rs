@@ -30,7 +30,7 @@ use super::sheet::{Cell, Sheet};
 use crate::error::{ErrorLocation, PlateError};
 use crate::model::{Metadata, Plate, Read, Value};
 use crate::text;
-use crate::well::{PlateFormat, WellId};
+use crate::well::{PlateFormat, WellId, row_label};
 use rowgrid::{cells, header_columns, is_blank};
 
 /// The refusal text for time series and spectra (the same for every format).
@@ -210,15 +210,21 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
 
     // Block titles: a single-field line whose next non-blank line is a grid header.
     let mut titles = Vec::new();
+    // the first `Raw Data (...)` title with no grid header after it (a file cut off there)
+    let mut orphan: Option<(usize, String)> = None;
     let mut i = 0;
     while i < lines.len() {
-        if let Some(t) = title_of(lines[i], delim, quoted)
-            && let Some(h) = next_nonblank(&lines, i + 1, delim)
-            && header_columns(&cells(lines[h], delim)).is_some()
-        {
-            titles.push((i, t, h));
-            i = h + 1;
-            continue;
+        if let Some(t) = title_of(lines[i], delim, quoted) {
+            if let Some(h) = next_nonblank(&lines, i + 1, delim)
+                && header_columns(&cells(lines[h], delim)).is_some()
+            {
+                titles.push((i, t, h));
+                i = h + 1;
+                continue;
+            }
+            if orphan.is_none() && t.starts_with("Raw Data") {
+                orphan = Some((i, t));
+            }
         }
         i += 1;
     }
@@ -291,6 +297,16 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
             )
         })?;
         let grid = rowgrid::read_grid(file, &lines, *hline, delim)?;
+        if grid.rows.is_empty() {
+            return Err(PlateError::parse(
+                file,
+                Some(hline + 1),
+                format!(
+                    "the grid header of `{title}` has no rows after it: the export looks cut \
+                     off (truncated file?)"
+                ),
+            ));
+        }
         let end = titles.get(idx + 1).map_or(lines.len(), |t| t.0);
         check_trailing(file, &lines, grid.next, end, delim)?;
         grids.push((*tline, label, wl, grid));
@@ -324,6 +340,22 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         (r.max(gr), c.max(gc))
     });
     let format = rowgrid::format_for(file, grids[0].0 + 1, rows, cols)?;
+    if let Some((line, title)) = orphan {
+        return Err(PlateError::parse(
+            file,
+            Some(line + 1),
+            format!(
+                "`{title}` is not followed by a grid header `,1,2,...`: the export looks cut \
+                 off here (truncated file?)"
+            ),
+        ));
+    }
+    if let Some(last) = grids.last()
+        && titles.last().is_some_and(|t| t.0 == last.0)
+        && lines[last.3.next..].iter().all(|l| is_blank(l, delim))
+    {
+        check_last_grid(file, text, &lines, &last.3)?;
+    }
     let mut plate = Plate::new(plate_id(&meta), format);
     plate.metadata = meta;
     for (_, label, wl, grid) in &grids {
@@ -332,6 +364,80 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         plate.reads.push(read);
     }
     Ok(vec![plate])
+}
+
+/// The grid that ends the file must not look cut off:
+///
+/// * its rows follow a regular pattern from their first row (every row, or every n-th as in
+///   sparse 1536-well layouts) and the file ends before that pattern reaches the last row of
+///   the plate its header declares (12 columns: 96 wells, rows A-H; 24: 384; 48: 1536) (MARS writes the rows of the measured layout down to the end of the plate, blank
+///   cells included); an irregular set of rows cannot be judged and is accepted;
+/// * the file ends without a line break inside a row that has fewer fields than the header.
+///
+/// A cut inside the very last number of a file without a final line break, or exactly
+/// between two complete blocks, cannot be told from a complete export.
+fn check_last_grid(
+    file: &str,
+    text: &str,
+    lines: &[&str],
+    grid: &rowgrid::Grid<'_>,
+) -> Result<(), PlateError> {
+    // the plate the header declares: the standard plate with exactly that many columns
+    // (a header of another width declares nothing and its rows are not judged)
+    let ncols = grid.cols.len();
+    let declared = PlateFormat::STANDARD
+        .into_iter()
+        .find(|f| usize::from(f.cols) == ncols);
+    let rows: Vec<u16> = grid.rows.iter().map(|r| r.row).collect();
+    let step = match rows.as_slice() {
+        [a, b, ..] if b > a => b - a,
+        [_, _, ..] => return Ok(()), // rows not in plate order: no pattern to judge
+        _ => 1,
+    };
+    let regular = rows.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] == step);
+    let last = grid.rows.last().map_or(0, |r| r.line);
+    if let Some(format) = declared
+        && regular
+        && rows.last().is_some_and(|&r| r + step < format.rows)
+    {
+        let (first, l) = (rows[0], rows[rows.len() - 1]);
+        let pattern = if step == 1 {
+            format!("every row from {}", row_label(first))
+        } else {
+            format!("one row in {step} from {}", row_label(first))
+        };
+        return Err(PlateError::parse(
+            file,
+            Some(last),
+            format!(
+                "the file ends after row {} of a {}-well plate (rows A-{}) whose grid lists \
+                 {pattern}, so row {} and on are missing: the export looks cut off (truncated \
+                 file?)",
+                row_label(l),
+                format.well_count(),
+                row_label(format.rows - 1),
+                row_label(l + step),
+            ),
+        ));
+    }
+    let ends_with_break = text.ends_with(['\n', '\r']);
+    if !ends_with_break && last == lines.len() {
+        let fields = |l: &str| cells(l, grid.delim).len();
+        // rows follow the header line directly; `line` is 1-based
+        let header = grid.rows.first().map_or(1, |r| r.line).saturating_sub(2);
+        let (want, got) = (fields(lines[header]), fields(lines[last - 1]));
+        if got < want {
+            return Err(PlateError::parse(
+                file,
+                Some(last),
+                format!(
+                    "the file ends inside this row, without a line break and with {got} of the \
+                     header's {want} fields: the export looks cut off (truncated file?)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Between the end of a grid and the next block only blank or free-text lines may appear;
@@ -585,6 +691,36 @@ mod tests {
     fn parse(text: &str) -> Result<Vec<Plate>, PlateError> {
         let input = Input::new("t.csv", text.as_bytes()).unwrap();
         parse_mars(&input)
+    }
+
+    #[test]
+    fn second_block_cut_after_its_title_is_an_error() {
+        let head = "User: U,Test name: T\nAbsorbance\n\nRaw Data (450 1)\n,1,2,3\nA,1,2,3\n\
+                    B,4,5,6\n";
+        let whole = format!("{head}\nRaw Data (600 2)\n,1,2,3\nA,1,2,3\nB,4,5,6\n");
+        let p = parse(&whole).unwrap();
+        assert_eq!(p[0].reads.len(), 2);
+        let e = parse(&format!("{head}\nRaw Data (600 2)\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.csv, line 9: `Raw Data (600 2)` is not followed by a grid header `,1,2,...`: the \
+             export looks cut off here (truncated file?)"
+        );
+        // a last row cut short without a line break; with the break it is a ragged row
+        let e = parse(&format!("{head}\nRaw Data (600 2)\n,1,2,3\nA,1,2,3\nB,4,5"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.csv, line 12: the file ends inside this row"),
+            "{e}"
+        );
+        let p = parse(&format!(
+            "{head}\nRaw Data (600 2)\n,1,2,3\nA,1,2,3\nB,4,5\n"
+        ))
+        .unwrap();
+        assert_eq!(p[0].reads[1].values[5], None);
     }
 
     #[test]
