@@ -41,7 +41,8 @@ fn bench(c: &mut Criterion) {
         check.plates[0].reads[0].values.iter().flatten().count(),
         384
     );
-    cpu_time_throughput(bytes);
+    cpu_time_throughput(bytes, Some(SourceFormat::BmgMars), "format given");
+    cpu_time_throughput(bytes, None, "format detected");
     let mut g = c.benchmark_group("parse_bmg_384");
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.bench_function("format_given", |b| {
@@ -60,28 +61,39 @@ fn thread_cpu_ns() -> Option<u64> {
 }
 
 /// Criterion reports wall-clock time; on a loaded shared machine that mostly measures waiting
-/// for a core. This also prints throughput per CPU second of the benchmarking thread.
-fn cpu_time_throughput(bytes: &[u8]) {
+/// for a core. This also prints throughput per CPU second of the benchmarking thread (the best
+/// of five rounds, as other processes also evict caches).
+fn cpu_time_throughput(bytes: &[u8], format: Option<SourceFormat>, what: &str) {
     const ITERATIONS: u32 = 20_000;
-    let Some(start) = thread_cpu_ns() else {
-        return;
-    };
-    let wall = std::time::Instant::now();
-    for _ in 0..ITERATIONS {
-        black_box(read_bytes("bench.csv", black_box(bytes), Some(SourceFormat::BmgMars)).unwrap());
+    const ROUNDS: usize = 5;
+    let mut best: Option<(f64, f64)> = None;
+    for _ in 0..ROUNDS {
+        let Some(start) = thread_cpu_ns() else {
+            return;
+        };
+        let wall = std::time::Instant::now();
+        for _ in 0..ITERATIONS {
+            black_box(read_bytes("bench.csv", black_box(bytes), format).unwrap());
+        }
+        let Some(end) = thread_cpu_ns() else {
+            return;
+        };
+        let round = ((end - start) as f64 * 1e-9, wall.elapsed().as_secs_f64());
+        if best.is_none_or(|b| round.0 < b.0) {
+            best = Some(round);
+        }
     }
-    let Some(end) = thread_cpu_ns() else {
+    let Some((cpu_s, wall_s)) = best else {
         return;
     };
-    let cpu_s = (end - start) as f64 * 1e-9;
     let mb = bytes.len() as f64 * f64::from(ITERATIONS) / 1e6;
     println!(
-        "parse_bmg_384 (format given): {} bytes/file, {:.1} us CPU/file, {:.0} MB per CPU second \
+        "parse_bmg_384 ({what}): {} bytes/file, {:.1} us CPU/file, {:.0} MB per CPU second \
          ({:.0} MB per wall second)",
         bytes.len(),
         cpu_s * 1e6 / f64::from(ITERATIONS),
         mb / cpu_s,
-        mb / wall.elapsed().as_secs_f64()
+        mb / wall_s
     );
 }
 

@@ -1,5 +1,7 @@
 //! Text decoding, delimiter sniffing and value tokens shared by every text parser.
 
+use std::borrow::Cow;
+
 use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use crate::model::{Flag, Value};
@@ -19,57 +21,104 @@ pub enum TextEncoding {
 
 /// Decode file bytes to text: UTF-8 with or without BOM, UTF-16LE/BE with BOM,
 /// else Windows-1252. Returns `None` for binary content (NUL bytes without a UTF-16 BOM,
-/// or mostly control characters).
+/// or mostly control characters). See [`decode_borrowed`] for the copy-free variant.
 pub fn decode(bytes: &[u8]) -> Option<(String, TextEncoding)> {
+    decode_borrowed(bytes).map(|(text, enc)| (text.into_owned(), enc))
+}
+
+/// [`decode`] without copying valid UTF-8: the text borrows `bytes` (after any UTF-8 BOM)
+/// and is owned only when it had to be converted (UTF-16, Windows-1252).
+pub fn decode_borrowed(bytes: &[u8]) -> Option<(Cow<'_, str>, TextEncoding)> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return std::str::from_utf8(rest)
-            .ok()
-            .map(|s| (s.to_owned(), TextEncoding::Utf8))
-            .or_else(|| {
-                let (cow, _) = WINDOWS_1252.decode_without_bom_handling(rest);
-                Some((cow.into_owned(), TextEncoding::Windows1252))
-            });
+        return Some(match std::str::from_utf8(rest) {
+            Ok(s) => (Cow::Borrowed(s), TextEncoding::Utf8),
+            Err(_) => (
+                WINDOWS_1252.decode_without_bom_handling(rest).0,
+                TextEncoding::Windows1252,
+            ),
+        });
     }
     if bytes.starts_with(&[0xFF, 0xFE]) {
         let (cow, _) = UTF_16LE.decode_without_bom_handling(&bytes[2..]);
-        return Some((cow.into_owned(), TextEncoding::Utf16Le));
+        return Some((Cow::Owned(cow.into_owned()), TextEncoding::Utf16Le));
     }
     if bytes.starts_with(&[0xFE, 0xFF]) {
         let (cow, _) = UTF_16BE.decode_without_bom_handling(&bytes[2..]);
-        return Some((cow.into_owned(), TextEncoding::Utf16Be));
+        return Some((Cow::Owned(cow.into_owned()), TextEncoding::Utf16Be));
     }
     if looks_binary(bytes) {
         return None;
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        Some((s.to_owned(), TextEncoding::Utf8))
-    } else {
-        let (cow, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
-        Some((cow.into_owned(), TextEncoding::Windows1252))
-    }
+    Some(match std::str::from_utf8(bytes) {
+        Ok(s) => (Cow::Borrowed(s), TextEncoding::Utf8),
+        Err(_) => (
+            WINDOWS_1252.decode_without_bom_handling(bytes).0,
+            TextEncoding::Windows1252,
+        ),
+    })
 }
 
 /// NUL bytes, or more than 10 % control characters other than tab/CR/LF/FF in the first 8 KiB.
 pub fn looks_binary(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) {
-        return true;
+    // one branch-free pass in chunks of at most 255 bytes with `u8` counters, which the
+    // compiler vectorizes: NUL bytes, and bytes below 0x20 other than tab, LF, FF and CR
+    let mut control = 0usize;
+    for chunk in head.chunks(255) {
+        let (nul, ctrl) = chunk.iter().fold((0u8, 0u8), |(nul, ctrl), &b| {
+            let is_control = b < 0x20 && b != b'\t' && b != b'\n' && b != 0x0C && b != b'\r';
+            (nul | u8::from(b == 0), ctrl + u8::from(is_control))
+        });
+        if nul != 0 {
+            return true;
+        }
+        control += usize::from(ctrl);
     }
-    let control = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
-        .count();
     control * 10 > head.len()
+}
+
+/// Whether `bytes` hold a CR that is not the first half of a CRLF (a lone CR line break).
+fn has_lone_cr(bytes: &[u8]) -> bool {
+    // branch-free over pairs, in chunks, so that the compiler vectorizes it
+    const CHUNK: usize = 256;
+    let Some((&last, _)) = bytes.split_last() else {
+        return false;
+    };
+    let pairs = bytes.len() - 1;
+    let mut i = 0;
+    while i < pairs {
+        let n = CHUNK.min(pairs - i);
+        let a = &bytes[i..i + n];
+        let b = &bytes[i + 1..=i + n];
+        let lone = a.iter().zip(b).fold(0u8, |acc, (&x, &y)| {
+            acc | u8::from(x == b'\r' && y != b'\n')
+        });
+        if lone != 0 {
+            return true;
+        }
+        i += n;
+    }
+    last == b'\r'
 }
 
 /// Split text into lines, accepting LF, CRLF and lone CR.
 pub fn lines(text: &str) -> Vec<&str> {
-    text.split('\n')
-        .flat_map(|l| {
-            let l = l.strip_suffix('\r').unwrap_or(l);
-            l.split('\r')
-        })
-        .collect()
+    let mut out = Vec::with_capacity(text.len() / 48 + 1);
+    if has_lone_cr(text.as_bytes()) {
+        out.extend(line_iter(text));
+    } else {
+        // every CR ends a CRLF: split at LF and drop the CR before it
+        out.extend(text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)));
+    }
+    out
+}
+
+/// The lines of `text` as [`lines`] gives them, without collecting them.
+pub fn line_iter(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n').flat_map(|l| {
+        let l = l.strip_suffix('\r').unwrap_or(l);
+        l.split('\r')
+    })
 }
 
 /// Pick the field delimiter among tab, comma and semicolon by looking at many lines:
@@ -135,10 +184,54 @@ pub fn split_fields(line: &str, delim: u8) -> Vec<String> {
     out
 }
 
+/// Powers of ten that are exact in an `f64` (up to 10^15, the longest fast-path fraction).
+pub(crate) const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Fast path for plain decimals (`-?digits[.digits]`, at most 15 digits in all): the digits
+/// form an integer below 2^53 and the divisor 10^k is exact, so one IEEE division gives the
+/// correctly rounded value, the same double `str::parse::<f64>` returns. Anything else
+/// (exponents, more digits, `,` decimals) returns `None` and takes the general path.
+pub fn fast_decimal(t: &str) -> Option<f64> {
+    let b = t.as_bytes();
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut m: u64 = 0;
+    let mut nd = 0usize;
+    let mut frac = 0usize;
+    let mut dot = false;
+    for &c in digits {
+        if c.is_ascii_digit() {
+            m = m * 10 + u64::from(c - b'0');
+            nd += 1;
+            frac += usize::from(dot);
+            if nd > 15 {
+                return None;
+            }
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            return None;
+        }
+    }
+    if nd == 0 {
+        return None;
+    }
+    let v = m as f64 / POW10[frac];
+    Some(if neg { -v } else { v })
+}
+
 /// Parse a number as exports write it: `0.123`, `1.2E-03`, `-0`, and with `decimal_comma`
 /// also `0,123`. Surrounding whitespace allowed. Returns `None` for anything else.
 pub fn parse_number(token: &str, decimal_comma: bool) -> Option<f64> {
     let t = token.trim();
+    if let Some(x) = fast_decimal(t) {
+        return Some(x);
+    }
     if t.is_empty() {
         return None;
     }
@@ -217,6 +310,22 @@ pub fn has_vendor_marker(text: &str) -> bool {
     VENDOR_MARKERS.iter().any(|m| head.contains(m))
 }
 
+/// Whether `hay` contains `needle` ignoring ASCII case (`needle` may be in any case).
+pub fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if hay.len() < needle.len() {
+        return false;
+    }
+    let first = first.to_ascii_lowercase();
+    (0..=hay.len() - needle.len()).any(|i| {
+        hay[i].to_ascii_lowercase() == first
+            && hay[i + 1..i + needle.len()].eq_ignore_ascii_case(rest)
+    })
+}
+
 /// The wavelength (nm) a read label names, if any: `450`, `450nm`, `450 nm`, `OD600`,
 /// `OD 600`, `A490`, `Abs 450`, `Abs_450`, `Absorbance 450 nm`. Only whole numbers from 200 to
 /// 1000 nm count; anything else (`Read 1`, `values`) gives `None`.
@@ -258,6 +367,45 @@ mod tests {
             ("café".to_owned(), TextEncoding::Windows1252)
         );
         assert!(decode(b"A\0B\0").is_none());
+    }
+
+    #[test]
+    fn line_splitting_fast_path_agrees_with_the_general_one() {
+        // every mix of LF, CRLF and lone CR, at the ends and in runs, both sides of the
+        // 256-byte chunks of the lone-CR scan
+        let pieces = ["a", "", "\n", "\r\n", "\r", "\r\r\n", "\n\r", "bb,c"];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for n in 0..3000 {
+            let mut s = String::new();
+            let len = n % 300;
+            while s.len() < len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push_str(pieces[(x % pieces.len() as u64) as usize]);
+            }
+            let general: Vec<&str> = line_iter(&s).collect();
+            assert_eq!(lines(&s), general, "{s:?}");
+            let lone = s.replace("\r\n", "").contains('\r');
+            assert_eq!(has_lone_cr(s.as_bytes()), lone, "{s:?}");
+        }
+        assert_eq!(lines("a\r\nb\rc\n"), ["a", "b", "c", ""]);
+    }
+
+    #[test]
+    fn binary_check_counts_control_bytes() {
+        assert!(looks_binary(b"ab\0cd"));
+        assert!(!looks_binary(b"a\tb\r\nc\x0cd"));
+        // 10 % control bytes is still text, more is binary; also past the first chunk
+        let mut text = vec![b'x'; 900];
+        text.extend([1u8; 100]);
+        assert!(!looks_binary(&text));
+        text.push(2);
+        assert!(looks_binary(&text));
+        let mut late_nul = vec![b'x'; 5000];
+        late_nul.push(0);
+        assert!(looks_binary(&late_nul));
+        assert!(!looks_binary(b""));
     }
 
     #[test]

@@ -25,14 +25,12 @@
 
 pub(crate) mod rowgrid;
 
-use std::borrow::Cow;
-
 use super::Input;
 use super::sheet::{Cell, Sheet};
 use crate::error::{ErrorLocation, PlateError};
 use crate::model::{Metadata, Plate, Read, Value};
 use crate::text;
-use crate::well::{PlateFormat, WellId};
+use crate::well::{PlateFormat, WellId, row_label};
 use rowgrid::{cells, header_columns, is_blank};
 
 /// The refusal text for time series and spectra (the same for every format).
@@ -106,31 +104,43 @@ fn raw_label(title: &str, absorbance: bool) -> Option<(String, Option<f64>)> {
     Some((inner, wl))
 }
 
+/// Metadata keys for the BMG header field names (matched ignoring ASCII case); other names
+/// are kept lowercased with spaces as `_`.
+const HEADER_KEYS: [(&str, &str); 8] = [
+    ("user", "user"),
+    ("path", "path"),
+    ("test run no.", "test_run"),
+    ("test id", "test_id"),
+    ("test name", "test_name"),
+    ("testname", "test_name"),
+    ("date", "date"),
+    ("time", "time"),
+];
+
 /// Record `Key: value` header fields into metadata. `Err` carries the offending field.
-fn header_fields(fields: &[Cow<'_, str>], meta: &mut Metadata) -> Result<(), String> {
-    let nonempty: Vec<&str> = fields
-        .iter()
-        .map(|f| f.trim())
-        .filter(|f| !f.is_empty())
-        .collect();
-    if nonempty.len() == 1 && !nonempty[0].contains(':') {
-        meta.insert("mode".to_owned(), nonempty[0].to_owned());
+fn header_fields<'f>(
+    fields: impl Iterator<Item = &'f str> + Clone,
+    meta: &mut Metadata,
+) -> Result<(), String> {
+    let mut nonempty = fields.map(str::trim).filter(|f| !f.is_empty());
+    if let (Some(only), None) = (nonempty.clone().next(), nonempty.clone().nth(1))
+        && !only.contains(':')
+    {
+        meta.insert("mode".to_owned(), only.to_owned());
         return Ok(());
     }
-    for f in nonempty {
+    for f in nonempty.by_ref() {
         let Some((k, v)) = f.split_once(':') else {
             return Err(f.to_owned());
         };
-        let key = match k.trim().to_ascii_lowercase().as_str() {
-            "user" => "user".to_owned(),
-            "path" => "path".to_owned(),
-            "test run no." => "test_run".to_owned(),
-            "test id" => "test_id".to_owned(),
-            "test name" | "testname" => "test_name".to_owned(),
-            "date" => "date".to_owned(),
-            "time" => "time".to_owned(),
-            other => other.replace(' ', "_"),
-        };
+        let k = k.trim();
+        let key = HEADER_KEYS
+            .iter()
+            .find(|(name, _)| k.eq_ignore_ascii_case(name))
+            .map_or_else(
+                || k.to_ascii_lowercase().replace(' ', "_"),
+                |(_, key)| (*key).to_owned(),
+            );
         meta.insert(key, v.trim().to_owned());
     }
     Ok(())
@@ -157,14 +167,23 @@ fn next_nonblank(lines: &[&str], mut i: usize, delim: u8) -> Option<usize> {
     None
 }
 
-/// Whether `line` is a block title: one non-empty first field, the rest empty.
-fn title_of(line: &str, delim: u8) -> Option<String> {
-    // cheap pre-check without allocating: data rows have a second non-empty field
-    if !line.as_bytes().contains(&b'"')
-        && rowgrid::split_plain(line, delim)
-            .skip(1)
-            .any(|c| !c.trim().is_empty())
-    {
+/// Whether `line` is a block title: one non-empty first field, the rest empty. `quoted`:
+/// whether the file has any double quote (else fields are split without copying).
+fn title_of(line: &str, delim: u8, quoted: bool) -> Option<String> {
+    let b = line.as_bytes();
+    if !quoted && b.is_ascii() {
+        // one pass, no allocation: data rows fail at the first byte after the row label
+        let first_end = b.iter().position(|&c| c == delim).unwrap_or(b.len());
+        if b[first_end..]
+            .iter()
+            .any(|&c| c != delim && !c.is_ascii_whitespace())
+        {
+            return None;
+        }
+        let first = line[..first_end].trim();
+        return (!first.is_empty()).then(|| first.to_owned());
+    }
+    if is_blank(line, delim) {
         return None;
     }
     let f = cells(line, delim);
@@ -187,18 +206,25 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         .or_else(|| text::sniff_delimiter(&lines))
         .unwrap_or(b',');
     let decimal_comma = delim == b';';
+    let quoted = text.as_bytes().contains(&b'"');
 
     // Block titles: a single-field line whose next non-blank line is a grid header.
     let mut titles = Vec::new();
+    // the first `Raw Data (...)` title with no grid header after it (a file cut off there)
+    let mut orphan: Option<(usize, String)> = None;
     let mut i = 0;
     while i < lines.len() {
-        if let Some(t) = title_of(lines[i], delim)
-            && let Some(h) = next_nonblank(&lines, i + 1, delim)
-            && header_columns(&cells(lines[h], delim)).is_some()
-        {
-            titles.push((i, t, h));
-            i = h + 1;
-            continue;
+        if let Some(t) = title_of(lines[i], delim, quoted) {
+            if let Some(h) = next_nonblank(&lines, i + 1, delim)
+                && header_columns(&cells(lines[h], delim)).is_some()
+            {
+                titles.push((i, t, h));
+                i = h + 1;
+                continue;
+            }
+            if orphan.is_none() && t.starts_with("Raw Data") {
+                orphan = Some((i, t));
+            }
         }
         i += 1;
     }
@@ -217,7 +243,12 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         if is_blank(line, delim) {
             continue;
         }
-        header_fields(&cells(line, delim), &mut meta).map_err(|bad| {
+        let fields = if quoted {
+            header_fields(cells(line, delim).iter().map(AsRef::as_ref), &mut meta)
+        } else {
+            header_fields(rowgrid::split_plain(line, delim), &mut meta)
+        };
+        fields.map_err(|bad| {
             PlateError::parse(
                 file,
                 Some(n + 1),
@@ -266,6 +297,16 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
             )
         })?;
         let grid = rowgrid::read_grid(file, &lines, *hline, delim)?;
+        if grid.rows.is_empty() {
+            return Err(PlateError::parse(
+                file,
+                Some(hline + 1),
+                format!(
+                    "the grid header of `{title}` has no rows after it: the export looks cut \
+                     off (truncated file?)"
+                ),
+            ));
+        }
         let end = titles.get(idx + 1).map_or(lines.len(), |t| t.0);
         check_trailing(file, &lines, grid.next, end, delim)?;
         grids.push((*tline, label, wl, grid));
@@ -299,6 +340,22 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         (r.max(gr), c.max(gc))
     });
     let format = rowgrid::format_for(file, grids[0].0 + 1, rows, cols)?;
+    if let Some((line, title)) = orphan {
+        return Err(PlateError::parse(
+            file,
+            Some(line + 1),
+            format!(
+                "`{title}` is not followed by a grid header `,1,2,...`: the export looks cut \
+                 off here (truncated file?)"
+            ),
+        ));
+    }
+    if let Some(last) = grids.last()
+        && titles.last().is_some_and(|t| t.0 == last.0)
+        && lines[last.3.next..].iter().all(|l| is_blank(l, delim))
+    {
+        check_last_grid(file, text, &lines, &last.3)?;
+    }
     let mut plate = Plate::new(plate_id(&meta), format);
     plate.metadata = meta;
     for (_, label, wl, grid) in &grids {
@@ -307,6 +364,80 @@ pub fn parse_mars(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         plate.reads.push(read);
     }
     Ok(vec![plate])
+}
+
+/// The grid that ends the file must not look cut off:
+///
+/// * its rows follow a regular pattern from their first row (every row, or every n-th as in
+///   sparse 1536-well layouts) and the file ends before that pattern reaches the last row of
+///   the plate its header declares (12 columns: 96 wells, rows A-H; 24: 384; 48: 1536) (MARS writes the rows of the measured layout down to the end of the plate, blank
+///   cells included); an irregular set of rows cannot be judged and is accepted;
+/// * the file ends without a line break inside a row that has fewer fields than the header.
+///
+/// A cut inside the very last number of a file without a final line break, or exactly
+/// between two complete blocks, cannot be told from a complete export.
+fn check_last_grid(
+    file: &str,
+    text: &str,
+    lines: &[&str],
+    grid: &rowgrid::Grid<'_>,
+) -> Result<(), PlateError> {
+    // the plate the header declares: the standard plate with exactly that many columns
+    // (a header of another width declares nothing and its rows are not judged)
+    let ncols = grid.cols.len();
+    let declared = PlateFormat::STANDARD
+        .into_iter()
+        .find(|f| usize::from(f.cols) == ncols);
+    let rows: Vec<u16> = grid.rows.iter().map(|r| r.row).collect();
+    let step = match rows.as_slice() {
+        [a, b, ..] if b > a => b - a,
+        [_, _, ..] => return Ok(()), // rows not in plate order: no pattern to judge
+        _ => 1,
+    };
+    let regular = rows.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] == step);
+    let last = grid.rows.last().map_or(0, |r| r.line);
+    if let Some(format) = declared
+        && regular
+        && rows.last().is_some_and(|&r| r + step < format.rows)
+    {
+        let (first, l) = (rows[0], rows[rows.len() - 1]);
+        let pattern = if step == 1 {
+            format!("every row from {}", row_label(first))
+        } else {
+            format!("one row in {step} from {}", row_label(first))
+        };
+        return Err(PlateError::parse(
+            file,
+            Some(last),
+            format!(
+                "the file ends after row {} of a {}-well plate (rows A-{}) whose grid lists \
+                 {pattern}, so row {} and on are missing: the export looks cut off (truncated \
+                 file?)",
+                row_label(l),
+                format.well_count(),
+                row_label(format.rows - 1),
+                row_label(l + step),
+            ),
+        ));
+    }
+    let ends_with_break = text.ends_with(['\n', '\r']);
+    if !ends_with_break && last == lines.len() {
+        let fields = |l: &str| cells(l, grid.delim).len();
+        // rows follow the header line directly; `line` is 1-based
+        let header = grid.rows.first().map_or(1, |r| r.line).saturating_sub(2);
+        let (want, got) = (fields(lines[header]), fields(lines[last - 1]));
+        if got < want {
+            return Err(PlateError::parse(
+                file,
+                Some(last),
+                format!(
+                    "the file ends inside this row, without a line break and with {got} of the \
+                     header's {want} fields: the export looks cut off (truncated file?)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Between the end of a grid and the next block only blank or free-text lines may appear;
@@ -459,7 +590,7 @@ pub fn parse_smart_control(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> 
                 continue;
             };
             // `header_fields` wants fields; one cell is one field here
-            let _ = header_fields(&[Cow::Borrowed(t.as_str())], &mut meta);
+            let _ = header_fields(std::iter::once(t.as_str()), &mut meta);
         }
         let mode = meta.get("mode").cloned();
         if let Some(m) = &mode
@@ -560,6 +691,36 @@ mod tests {
     fn parse(text: &str) -> Result<Vec<Plate>, PlateError> {
         let input = Input::new("t.csv", text.as_bytes()).unwrap();
         parse_mars(&input)
+    }
+
+    #[test]
+    fn second_block_cut_after_its_title_is_an_error() {
+        let head = "User: U,Test name: T\nAbsorbance\n\nRaw Data (450 1)\n,1,2,3\nA,1,2,3\n\
+                    B,4,5,6\n";
+        let whole = format!("{head}\nRaw Data (600 2)\n,1,2,3\nA,1,2,3\nB,4,5,6\n");
+        let p = parse(&whole).unwrap();
+        assert_eq!(p[0].reads.len(), 2);
+        let e = parse(&format!("{head}\nRaw Data (600 2)\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.csv, line 9: `Raw Data (600 2)` is not followed by a grid header `,1,2,...`: the \
+             export looks cut off here (truncated file?)"
+        );
+        // a last row cut short without a line break; with the break it is a ragged row
+        let e = parse(&format!("{head}\nRaw Data (600 2)\n,1,2,3\nA,1,2,3\nB,4,5"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.csv, line 12: the file ends inside this row"),
+            "{e}"
+        );
+        let p = parse(&format!(
+            "{head}\nRaw Data (600 2)\n,1,2,3\nA,1,2,3\nB,4,5\n"
+        ))
+        .unwrap();
+        assert_eq!(p[0].reads[1].values[5], None);
     }
 
     #[test]

@@ -31,17 +31,23 @@ use crate::model::{Metadata, Plate, Read, Value};
 use crate::text;
 use crate::well::WellId;
 
+/// The title line of every plate section.
+const TITLE: &str = "Plate information";
+
 /// Whether the text looks like an `EnVision` export: a `Plate information` title line and
 /// either a `Plate,Repeat,Barcode` header or the `Exported with EnVision` footer.
 pub fn detect(input: &Input<'_>) -> bool {
     let Some(text) = input.text.as_deref() else {
         return false;
     };
+    if !text.contains(TITLE) {
+        return false; // cheap reject: no line can be the title
+    }
     let mut title = false;
     let mut marker = false;
     for line in text.lines() {
         let t = line.trim();
-        if t == "Plate information" {
+        if t == TITLE {
             title = true;
         } else if plate_header_delim(t).is_some() || t.starts_with("Exported with EnVision") {
             marker = true;
@@ -222,6 +228,11 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
     let mut title: Option<String> = None;
     let mut skip_next_grid = false;
     let mut raws: Vec<RawRead> = Vec::new();
+    // the last section's title line, while no grid has followed it (truncation check)
+    let mut open_section: Option<usize> = None;
+    // whether a section header carries EnVision's full column set (`Measurement date`)
+    let mut full_export = false;
+    let mut last_section = 0;
     let mut i = 0;
     while i < end {
         let line = lines[i];
@@ -232,6 +243,11 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
         }
         if t == "Plate information" {
             let (s, next) = plate_info(file, &lines, i, delim)?;
+            full_export |= lines[i + 1]
+                .to_ascii_lowercase()
+                .contains("measurement date");
+            open_section = Some(i);
+            last_section = i;
             section = Some(s);
             sections_seen += 1;
             title = None;
@@ -285,6 +301,7 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
             bare_grid(file, &lines, i, end, delim, decimal_comma, plate_type)?
         };
         let grid_line = i + 1;
+        open_section = None;
         i = next;
         if skip_next_grid || sec.calculated {
             skip_next_grid = false;
@@ -311,6 +328,7 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
             "no `Plate information` section found",
         ));
     }
+    check_export_end(file, &lines, end, (last_section, open_section), full_export)?;
     if raws.is_empty() {
         return Err(PlateError::parse(
             file,
@@ -419,6 +437,72 @@ fn keyed_value(lines: &[&str], key: &str, delim: u8) -> Option<String> {
                 .map(|c| c.trim().to_owned())
         })?
     })
+}
+
+/// Whether the export ends the way `EnVision` writes it: after the last plate section come
+/// `Basic assay information` (index `end`), `Protocol information`, ... and a last line
+/// `Exported with EnVision ...`. A file cut off before that must not read as complete:
+///
+/// * a plate section with no data grid before the end of the file (`sections.1`) is an
+///   error naming its line (`sections.0` is the title line of the last section);
+/// * a file whose section headers carry `EnVision`'s full column set (`Measurement date`,
+///   `full_export`, as every export of the instrument software does) must end with the
+///   `Exported with EnVision` line; without it the file was cut between or after plates
+///   (or inside the trailer, losing the `Labels:` that give wavelengths). Minimal hand-made
+///   tables without that column are held only to the first rule.
+fn check_export_end(
+    file: &str,
+    lines: &[&str],
+    end: usize,
+    sections: (usize, Option<usize>),
+    full_export: bool,
+) -> Result<(), PlateError> {
+    const TRAILER: &str = "`Basic assay information`, `Protocol information`, ... and a last \
+                           line `Exported with EnVision ...`";
+    let (last_section, open_section) = sections;
+    let footer = lines
+        .iter()
+        .rev()
+        .any(|l| l.trim_start().starts_with("Exported with EnVision"));
+    if footer {
+        return Ok(());
+    }
+    let last = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(1, |n| n + 1);
+    if let Some(title) = open_section
+        && end == lines.len()
+    {
+        return Err(PlateError::parse(
+            file,
+            Some(title + 1),
+            format!(
+                "the plate section starting here has no data grid before the file ends at \
+                 line {last}: the export looks cut off (truncated file?); an EnVision export \
+                 ends with {TRAILER}"
+            ),
+        ));
+    }
+    if full_export {
+        let what = if end < lines.len() {
+            format!("inside the trailer that starts at line {}", end + 1)
+        } else {
+            format!(
+                "in the plate section that starts at line {}",
+                last_section + 1
+            )
+        };
+        return Err(PlateError::parse(
+            file,
+            Some(last),
+            format!(
+                "the file ends here, {what}, without the `Exported with EnVision ...` line: the \
+                 export looks cut off (truncated file?); an EnVision export ends with {TRAILER}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Read a `Plate information` section starting at title line `i`; returns the section and

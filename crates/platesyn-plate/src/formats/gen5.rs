@@ -37,6 +37,9 @@ const MARKER: &str = "Software Version";
 /// delimiter, plus one of the other Gen5 section names.
 pub fn detect(input: &Input<'_>) -> bool {
     if let Some(text) = &input.text {
+        if !text.contains(MARKER) {
+            return false; // cheap reject: the marker line cannot be there
+        }
         let mut has_marker = false;
         let mut has_section = false;
         for line in text.split(['\n', '\r']).take(800) {

@@ -377,6 +377,16 @@ pub fn unique_names(grids: &[Grid]) -> Vec<String> {
 /// least 3 columns `1,2,...,N` after a name cell (or without one), and the text carries no
 /// vendor marker. Malformed grids are then reported by [`parse`].
 pub fn detect(input: &Input<'_>) -> bool {
+    detect_table(input, |header, _| grid_header_signal(header))
+}
+
+/// The detection prologue shared by the generic shapes (this module and [`super::long`]):
+/// `false` for text carrying a vendor marker ([`text::has_vendor_marker`]) or without a
+/// non-blank row; else `judge(first non-blank row, the next non-blank row if any)`.
+pub(crate) fn detect_table(
+    input: &Input<'_>,
+    judge: impl FnOnce(&[String], Option<&[String]>) -> bool,
+) -> bool {
     if input.text.as_deref().is_some_and(text::has_vendor_marker) {
         return false;
     }
@@ -387,6 +397,11 @@ pub fn detect(input: &Input<'_>) -> bool {
     let Some((_, header)) = non_blank.next() else {
         return false;
     };
+    judge(header, non_blank.next().map(|(_, c)| c.as_slice()))
+}
+
+/// Whether `header` starts a grid: see [`detect`].
+fn grid_header_signal(header: &[String]) -> bool {
     // `name,1,2,...,N`, or `1,2,...,N` (a grid missing its name cell and row labels, which
     // parse() then reports); N >= 3 consecutive column numbers is a strong enough signal.
     let mut with_name = vec![String::new()];

@@ -47,8 +47,11 @@ pub fn detect(input: &Input<'_>) -> bool {
         if t.starts_with("Exported with Kaleido") {
             return true;
         }
-        let lower = t.to_ascii_lowercase();
-        if lower.starts_with("software version") && lower.contains(",kaleido") {
+        if t.as_bytes()
+            .get(..16)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"software version"))
+            && text::contains_ignore_ascii_case(t, ",kaleido")
+        {
             return true;
         }
     }

@@ -79,23 +79,11 @@ fn columns(header: &[String]) -> Option<Columns> {
 /// column (or row and col) and a value column, the next non-blank row has a valid well, and
 /// the text carries no vendor marker.
 pub fn detect(input: &Input<'_>) -> bool {
-    if input.text.as_deref().is_some_and(text::has_vendor_marker) {
-        return false;
-    }
-    let Ok((rows, _)) = table_rows(input) else {
-        return false;
-    };
-    let mut non_blank = rows.iter().filter(|(_, c)| !is_blank(c));
-    let Some((_, header)) = non_blank.next() else {
-        return false;
-    };
-    let Some(cols) = columns(header) else {
-        return false;
-    };
-    let Some((_, first)) = non_blank.next() else {
-        return false;
-    };
-    well_of(&cols, first).is_ok()
+    super::grid::detect_table(input, |header, first| {
+        columns(header)
+            .zip(first)
+            .is_some_and(|(cols, first)| well_of(&cols, first).is_ok())
+    })
 }
 
 fn cell(cells: &[String], i: usize) -> &str {

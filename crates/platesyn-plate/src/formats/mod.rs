@@ -1,6 +1,8 @@
 //! One module per file shape. Each module exposes `detect(&Input) -> bool` (content-based,
 //! never by extension alone) and `parse(&Input) -> Result<Vec<Plate>, PlateError>`.
 
+use std::borrow::Cow;
+
 use crate::error::PlateError;
 use crate::model::{Plate, PlateFile, SourceFormat};
 use crate::text;
@@ -26,8 +28,10 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// 1-based number and byte length of the first line longer than [`MAX_LINE_BYTES`]
 /// (LF, CRLF and lone CR all end a line).
 fn overlong_line(text: &str) -> Option<(usize, usize)> {
-    text::lines(text)
-        .into_iter()
+    if text.len() <= MAX_LINE_BYTES {
+        return None; // no line can be longer than the whole text
+    }
+    text::line_iter(text)
         .enumerate()
         .find(|(_, l)| l.len() > MAX_LINE_BYTES)
         .map(|(i, l)| (i + 1, l.len()))
@@ -40,8 +44,9 @@ pub struct Input<'a> {
     pub source: &'a str,
     /// Raw bytes.
     pub bytes: &'a [u8],
-    /// Decoded text, for text files.
-    pub text: Option<String>,
+    /// Decoded text, for text files: borrowed from `bytes` when they are UTF-8 (after any
+    /// byte-order mark), owned when they had to be converted (UTF-16, Windows-1252).
+    pub text: Option<Cow<'a, str>>,
     /// The workbook, for xlsx/xls files.
     pub workbook: Option<sheet::Workbook>,
 }
@@ -65,7 +70,7 @@ impl<'a> Input<'a> {
                 workbook: Some(wb),
             });
         }
-        let Some((text, _enc)) = text::decode(bytes) else {
+        let Some((text, _enc)) = text::decode_borrowed(bytes) else {
             return Err(PlateError::Unrecognized {
                 file: source.to_owned(),
                 message:

@@ -31,7 +31,7 @@ pub(crate) fn cells(line: &str, delim: u8) -> Vec<Cow<'_, str>> {
 
 /// Split at an ASCII delimiter with a plain byte loop (fields are short; a `memchr` per
 /// field costs more than it saves). Quotes are not interpreted.
-pub(crate) fn split_plain(line: &str, delim: u8) -> impl Iterator<Item = &str> {
+pub(crate) fn split_plain(line: &str, delim: u8) -> impl Iterator<Item = &str> + Clone {
     let bytes = line.as_bytes();
     let mut start = 0;
     let mut done = false;
@@ -51,46 +51,7 @@ pub(crate) fn split_plain(line: &str, delim: u8) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Powers of ten that are exact in an `f64` (up to 10^15, the longest fast-path fraction).
-const POW10: [f64; 16] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-];
-
-/// Fast path for plain decimals (`-?digits[.digits]`, at most 15 digits in all): the digits
-/// form an integer below 2^53 and the divisor 10^k is exact, so one IEEE division gives the
-/// correctly rounded value, the same double `str::parse::<f64>` returns. Anything else
-/// (exponents, more digits, `,` decimals) returns `None` and takes the general path.
-pub(crate) fn fast_decimal(t: &str) -> Option<f64> {
-    let b = t.as_bytes();
-    let (neg, digits) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    let mut m: u64 = 0;
-    let mut nd = 0usize;
-    let mut frac = 0usize;
-    let mut dot = false;
-    for &c in digits {
-        if c.is_ascii_digit() {
-            m = m * 10 + u64::from(c - b'0');
-            nd += 1;
-            frac += usize::from(dot);
-            if nd > 15 {
-                return None;
-            }
-        } else if c == b'.' && !dot {
-            dot = true;
-        } else {
-            return None;
-        }
-    }
-    if nd == 0 {
-        return None;
-    }
-    let v = m as f64 / POW10[frac];
-    Some(if neg { -v } else { v })
-}
+pub(crate) use crate::text::fast_decimal;
 
 /// Whether every field of the line is empty or whitespace (`,,,,` counts as blank).
 pub(crate) fn is_blank(line: &str, delim: u8) -> bool {
@@ -310,10 +271,10 @@ pub(crate) fn for_each_cell(
 ) -> Result<(), PlateError> {
     let ncols = grid.cols.len();
     for r in &grid.rows {
-        r.for_each_value(grid.delim, |k, token| {
+        let mut cell = |k: usize, token: &str, number: Option<f64>| {
             if k < ncols {
                 let well = WellId::new(r.row, grid.cols[k]);
-                if let Some(x) = fast_decimal(token.trim_ascii()) {
+                if let Some(x) = number {
                     f(well, Value::Number(x));
                 } else if let Some(v) = cell_value(file, r.line, well, token, decimal_comma)? {
                     f(well, v);
@@ -332,9 +293,75 @@ pub(crate) fn for_each_cell(
                     ),
                 ))
             }
-        })?;
+        };
+        if r.text.as_bytes().contains(&b'"') {
+            r.for_each_value(grid.delim, |k, token| cell(k, token, None))?;
+            continue;
+        }
+        // Unquoted line: find each field's end and parse a plain decimal in the same pass.
+        let bytes = r.text.as_bytes();
+        let Some(label_end) = bytes.iter().position(|&b| b == grid.delim) else {
+            continue; // a row label and no values
+        };
+        let mut start = label_end + 1;
+        let mut k = 0;
+        loop {
+            let (number, end) = scan_field(bytes, start, grid.delim);
+            // `delim` is ASCII, so `start` and `end` are char boundaries
+            cell(k, &r.text[start..end], number)?;
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
+            k += 1;
+        }
     }
     Ok(())
+}
+
+/// The field of `bytes` starting at `start` and ending before the next `delim` (or at the
+/// end): its end index, and its value when it is a plain decimal [`fast_decimal`] takes
+/// (same value, found while looking for the end of the field).
+fn scan_field(bytes: &[u8], start: usize, delim: u8) -> (Option<f64>, usize) {
+    let mut i = start;
+    let neg = match bytes.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let (mut m, mut digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+    for &c in &bytes[i..] {
+        if c.is_ascii_digit() {
+            if digits < 15 {
+                m = m * 10 + u64::from(c - b'0');
+            }
+            digits += 1;
+            frac += usize::from(dot);
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if i == bytes.len() || bytes[i] == delim {
+        let number = (1..=15).contains(&digits).then(|| {
+            let v = m as f64 / text::POW10[frac];
+            if neg { -v } else { v }
+        });
+        return (number, i);
+    }
+    let end = bytes[i..]
+        .iter()
+        .position(|&c| c == delim)
+        .map_or(bytes.len(), |p| i + p);
+    (None, end)
 }
 
 /// Fill a [`Read`] on `format` from `grid` (a ragged row that stops early leaves the rest of
@@ -347,11 +374,102 @@ pub(crate) fn fill_read(
     decimal_comma: bool,
 ) -> Result<(), PlateError> {
     let values = &mut read.values;
-    for_each_cell(file, grid, decimal_comma, |well, v| {
-        if let Some(i) = format.index(well) {
-            values[i] = Some(v);
+    let ncols = grid.cols.len();
+    let on_plate = |row: u16, k: usize| format.index(WellId::new(row, grid.cols[k]));
+    for r in &grid.rows {
+        let bytes = r.text.as_bytes();
+        if bytes.contains(&b'"') {
+            // quoted fields: the general path
+            r.for_each_value(grid.delim, |k, token| {
+                store_cell(
+                    file,
+                    grid,
+                    r,
+                    k,
+                    token,
+                    None,
+                    decimal_comma,
+                    &mut *values,
+                    on_plate,
+                )
+            })?;
+            continue;
         }
-    })
+        let Some(label_end) = bytes.iter().position(|&b| b == grid.delim) else {
+            continue; // a row label and no values
+        };
+        let mut start = label_end + 1;
+        let mut k = 0;
+        loop {
+            let (number, end) = scan_field(bytes, start, grid.delim);
+            match number {
+                // the common case: a plain decimal in a header column
+                Some(x) if k < ncols => {
+                    if let Some(i) = on_plate(r.row, k) {
+                        values[i] = Some(Value::Number(x));
+                    }
+                }
+                // `delim` is ASCII, so `start` and `end` are char boundaries
+                _ => store_cell(
+                    file,
+                    grid,
+                    r,
+                    k,
+                    &r.text[start..end],
+                    number,
+                    decimal_comma,
+                    &mut *values,
+                    on_plate,
+                )?,
+            }
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
+            k += 1;
+        }
+    }
+    Ok(())
+}
+
+/// One cell of [`fill_read`] off the fast path: a flag, a blank, a number written otherwise,
+/// junk (an error naming the well) or a value beyond the header's columns (an error).
+#[allow(clippy::too_many_arguments)]
+fn store_cell(
+    file: &str,
+    grid: &Grid<'_>,
+    r: &GridRow<'_>,
+    k: usize,
+    token: &str,
+    number: Option<f64>,
+    decimal_comma: bool,
+    values: &mut [Option<Value>],
+    on_plate: impl Fn(u16, usize) -> Option<usize>,
+) -> Result<(), PlateError> {
+    let ncols = grid.cols.len();
+    if k >= ncols {
+        if token.trim().is_empty() {
+            return Ok(());
+        }
+        return Err(PlateError::parse(
+            file,
+            Some(r.line),
+            format!(
+                "row {} has a value `{}` beyond the {ncols} columns of the grid header",
+                row_label(r.row),
+                token.trim(),
+            ),
+        ));
+    }
+    let well = WellId::new(r.row, grid.cols[k]);
+    let value = match number {
+        Some(x) => Some(Value::Number(x)),
+        None => cell_value(file, r.line, well, token, decimal_comma)?,
+    };
+    if let (Some(v), Some(i)) = (value, on_plate(r.row, k)) {
+        values[i] = Some(v);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -410,6 +528,41 @@ mod tests {
         assert_eq!(fast_decimal("0.043263275046433673"), None);
         let parts: Vec<&str> = split_plain("a,,b,", b',').collect();
         assert_eq!(parts, ["a", "", "b", ""]);
+    }
+
+    #[test]
+    fn field_scan_agrees_with_fast_decimal_and_finds_field_ends() {
+        for field in [
+            "0.031",
+            "-0.5",
+            "+7",
+            "12345678901234",
+            "1234567890123456",
+            "1.",
+            ".5",
+            ".",
+            "-",
+            "",
+            "1e3",
+            "OVER",
+            " 0.5",
+            "0.5 ",
+            "1.2.3",
+            "0,5",
+            "<0.000",
+        ] {
+            let line = format!("{field};9");
+            let (number, end) = scan_field(line.as_bytes(), 0, b';');
+            assert_eq!(end, field.len(), "{field}");
+            assert_eq!(
+                number.map(f64::to_bits),
+                fast_decimal(field).map(f64::to_bits),
+                "{field}"
+            );
+            let (number, end) = scan_field(field.as_bytes(), 0, b';');
+            assert_eq!(end, field.len(), "{field}");
+            assert_eq!(number, fast_decimal(field), "{field}");
+        }
     }
 
     #[test]
