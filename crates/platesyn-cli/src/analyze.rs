@@ -13,7 +13,7 @@ use platesyn_plate::{Layout, PlateFile, PlateLayout, read_path};
 use platesyn_report::screen::{Issue, PlateInput, PlateResult, ScreenBuilder, ScreenOptions};
 use platesyn_report::screen_report::{
     FigureFormats, FigureSet, PlannedFigure, RenderedFigure, all_tables, html_report, plan_figures,
-    plan_plate_maps, render_figures, wells_table, write_file,
+    plan_plate_maps, render_figures, synergy_cells_table, wells_table, write_file,
 };
 use platesyn_report::{OutputGuard, TableStream};
 use platesyn_synergy::{
@@ -25,6 +25,8 @@ use crate::fsutil;
 
 /// Figures rendered per parallel chunk (bounds the memory held by rendered images).
 const FIGURE_CHUNK: usize = 64;
+/// Blocks per chunk of the streamed `synergy_cells` table.
+const BLOCK_CHUNK: usize = 256;
 /// Plates read, normalized and written per chunk (bounds the memory held by wells).
 const PLATE_CHUNK: usize = 256;
 /// Figures inlined in `report.html` per report section (blocks, fits, plates); the rest are
@@ -284,6 +286,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     stages.mark("layout");
     let exports = fsutil::expand_inputs(&args.exports)?;
     let (bound, issues) = bind_paths(&layout, &exports);
+    // each layout plate is dropped once its chunk is normalized (large screens: the resolved
+    // layout is the biggest thing in memory)
+    let mut layouts: Vec<Option<PlateLayout>> = layout.plates.into_iter().map(Some).collect();
 
     // inputs are protected; the output folder may not lie inside an input folder
     let mut guard = OutputGuard::new();
@@ -377,9 +382,12 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
                         .map(|p| ((*p).clone(), read_path(p, None).map_err(|e| e.to_string())))
                         .collect();
                     cache.extend(read);
+                    let chunk_layouts: Vec<PlateLayout> = chunk
+                        .iter()
+                        .filter_map(|(i, _)| layouts[*i].take())
+                        .collect();
                     let mut inputs = Vec::with_capacity(chunk.len());
-                    for (i, path) in chunk {
-                        let lp = &layout.plates[*i];
+                    for ((_, path), lp) in chunk.iter().zip(&chunk_layouts) {
                         let nth = nth_in_file.entry(path).or_insert(0);
                         let left = uses_left.get_mut(path).map_or(0, |n| {
                             *n -= 1;
@@ -444,7 +452,19 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     pb.finish_and_clear();
     stages.mark("fits and synergy");
 
-    // tables
+    // tables: the per-cell synergy table is streamed a chunk of blocks at a time
+    let mut cells = TableStream::create(
+        Some(&out.join("synergy_cells.csv")),
+        Some(&out.join("synergy_cells.parquet")),
+        &guard,
+        &synergy_cells_table(&[])?,
+    )?;
+    for chunk in results.blocks.chunks(BLOCK_CHUNK) {
+        cells.append(&synergy_cells_table(chunk)?)?;
+    }
+    cells.finish()?;
+    written.push(PathBuf::from("synergy_cells.csv"));
+    written.push(PathBuf::from("synergy_cells.parquet"));
     let tables = all_tables(&results, &args.models)?;
     for (name, t) in &tables {
         write_file(

@@ -665,22 +665,34 @@ pub fn is_resistant(c: &CurveResult) -> bool {
 }
 
 fn sensitization(r: &ScreenResults) -> Vec<Sensitization> {
+    // indexes (a screen has thousands of blocks and tens of thousands of curves)
+    let mut alone_of: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, c) in r.curves.iter().enumerate() {
+        alone_of.entry((&c.cell_line, &c.drug)).or_insert(i);
+    }
+    let mut combos_of: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+    for (i, c) in r.combo_curves.iter().enumerate() {
+        if let Some((partner, _)) = &c.partner {
+            combos_of
+                .entry((&c.cell_line, &c.drug, partner))
+                .or_default()
+                .push(i);
+        }
+    }
     let mut out = Vec::new();
     for b in &r.blocks {
-        let alone = r
-            .curves
-            .iter()
-            .position(|c| c.cell_line == b.cell_line && c.drug == b.drug_a);
+        let alone = alone_of
+            .get(&(b.cell_line.as_str(), b.drug_a.as_str()))
+            .copied();
         let resistant = alone.is_none_or(|i| is_resistant(&r.curves[i]));
         let top_a = b.scored.doses_a.last().copied().unwrap_or(0.0);
         let mut shifts = Vec::new();
-        for (i, c) in r.combo_curves.iter().enumerate() {
-            let Some((partner, dose)) = &c.partner else {
+        let key = (b.cell_line.as_str(), b.drug_a.as_str(), b.drug_b.as_str());
+        for &i in combos_of.get(&key).map_or(&[][..], Vec::as_slice) {
+            let c = &r.combo_curves[i];
+            let Some((_, dose)) = &c.partner else {
                 continue;
             };
-            if c.cell_line != b.cell_line || c.drug != b.drug_a || *partner != b.drug_b {
-                continue;
-            }
             let fold =
                 alone.and_then(|a| ic50_fold_shift(&r.curves[a].fit, &c.fit, FOLD_CI_LEVEL).ok());
             let meets_rule = c.fit.status.is_ok()

@@ -17,7 +17,7 @@ use crate::figures::{
 };
 use crate::html::{HtmlReport, Section};
 use crate::output::OutputGuard;
-use crate::screen::{CurveResult, PlateResult, ScreenResults, fmt_dose};
+use crate::screen::{BlockResult, CurveResult, PlateResult, ScreenResults, fmt_dose};
 use crate::table::{ColumnData, Table};
 
 /// Which figure files to write.
@@ -276,19 +276,61 @@ fn block_extra(b: &crate::screen::BlockResult) -> [String; 4] {
     ]
 }
 
-/// `synergy_cells` table.
-pub fn synergy_cells_table(r: &ScreenResults) -> Result<Table, ReportError> {
-    let mut cols: Vec<String> = CELL_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
-    cols.extend(["cell_line", "drug_a", "drug_b", "unit"].map(str::to_owned));
-    let mut recs = Vec::new();
-    for b in &r.blocks {
+/// `synergy_cells` table of some blocks: `platesyn synergy`'s columns (typed: `n` an
+/// integer, doses and scores floats in percentage points of inhibition, positive = synergy),
+/// then cell line, drugs and unit. Built per chunk of blocks by `platesyn analyze` and
+/// streamed out.
+pub fn synergy_cells_table(blocks: &[BlockResult]) -> Result<Table, ReportError> {
+    let mut text: Vec<Vec<Option<String>>> = vec![Vec::new(); 5];
+    let mut num: Vec<Vec<Option<f64>>> = vec![Vec::new(); 7];
+    let mut n: Vec<Option<i64>> = Vec::new();
+    for b in blocks {
         for row in cell_rows(&b.scored) {
-            let mut rec: Vec<String> = row.to_record().into_iter().collect();
-            rec.extend(block_extra(b));
-            recs.push(rec);
+            for (k, v) in [
+                Some(row.block),
+                Some(b.cell_line.clone()),
+                Some(b.drug_a.clone()),
+                Some(b.drug_b.clone()),
+                Some(b.unit.clone()),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                text[k].push(v.filter(|s| !s.is_empty()));
+            }
+            for (k, v) in [
+                Some(row.conc_a),
+                Some(row.conc_b),
+                row.inhibition,
+                row.bliss,
+                row.hsa,
+                row.loewe,
+                row.zip,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                num[k].push(v.filter(|x| x.is_finite()));
+            }
+            n.push(i64::try_from(row.n).ok());
         }
     }
-    records_table(&cols, &recs)
+    let mut text = text.into_iter();
+    let mut num = num.into_iter();
+    let mut t = Table::new();
+    let mut cols: Vec<&str> = CELL_COLUMNS.to_vec();
+    cols.extend(["cell_line", "drug_a", "drug_b", "unit"]);
+    for name in cols {
+        let data = match name {
+            "n" => ColumnData::I64(std::mem::take(&mut n)),
+            "conc_a" | "conc_b" | "inhibition" | "bliss" | "hsa" | "loewe" | "zip" => {
+                ColumnData::F64(num.next().unwrap_or_default())
+            }
+            _ => ColumnData::Str(text.next().unwrap_or_default()),
+        };
+        t.push(name, data)?;
+    }
+    Ok(t)
 }
 
 /// `synergy_blocks` table: one row per block and model.
@@ -539,6 +581,21 @@ impl FigureSet {
 /// single-agent curve.
 pub fn plan_figures(r: &ScreenResults, models: &[Model], set: FigureSet) -> Vec<PlannedFigure> {
     let mut out = Vec::new();
+    let mut alone_of: std::collections::HashMap<(&str, &str), &CurveResult> =
+        std::collections::HashMap::new();
+    for c in &r.curves {
+        alone_of.entry((&c.cell_line, &c.drug)).or_insert(c);
+    }
+    let mut combos_of: std::collections::HashMap<(&str, &str, &str), Vec<&CurveResult>> =
+        std::collections::HashMap::new();
+    for c in &r.combo_curves {
+        if let Some((p, _)) = &c.partner {
+            combos_of
+                .entry((&c.cell_line, &c.drug, p))
+                .or_default()
+                .push(c);
+        }
+    }
     for b in &r.blocks {
         for &m in models {
             let cells = &b.scored.scores(m).cells;
@@ -582,11 +639,7 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model], set: FigureSet) -> Vec<
             continue;
         }
         // drug A alone and at three partner doses
-        if let Some(alone) = r
-            .curves
-            .iter()
-            .find(|c| c.cell_line == b.cell_line && c.drug == b.drug_a)
-        {
+        if let Some(&alone) = alone_of.get(&(b.cell_line.as_str(), b.drug_a.as_str())) {
             let mut plot = DoseResponsePlot::new(
                 format!("{}: {} with {}", b.cell_line, b.drug_a, b.drug_b),
                 alone.unit.clone(),
@@ -594,15 +647,9 @@ pub fn plan_figures(r: &ScreenResults, models: &[Model], set: FigureSet) -> Vec<
             );
             plot.series
                 .push(series_of(alone, format!("{} alone", b.drug_a)));
-            let combos: Vec<&CurveResult> = r
-                .combo_curves
-                .iter()
-                .filter(|c| {
-                    c.cell_line == b.cell_line
-                        && c.drug == b.drug_a
-                        && c.partner.as_ref().is_some_and(|(p, _)| *p == b.drug_b)
-                })
-                .collect();
+            let combos: &[&CurveResult] = combos_of
+                .get(&(b.cell_line.as_str(), b.drug_a.as_str(), b.drug_b.as_str()))
+                .map_or(&[], Vec::as_slice);
             let picks: Vec<usize> = match combos.len() {
                 0 => vec![],
                 1 => vec![0],
@@ -760,8 +807,8 @@ pub fn render_figures(
 /// Options echoed in the report and manifest.
 pub type OptionList = Vec<(String, String)>;
 
-/// All tables of `analyze` but `wells` (streamed per chunk of plates, see [`wells_table`]), by
-/// file stem.
+/// All tables of `analyze` but `wells` and `synergy_cells` (streamed per chunk, see
+/// [`wells_table`] and [`synergy_cells_table`]), by file stem.
 pub fn all_tables(
     r: &ScreenResults,
     models: &[Model],
@@ -769,7 +816,6 @@ pub fn all_tables(
     Ok(vec![
         ("plates", plates_table(r)?),
         ("fits", fits_table(r)?),
-        ("synergy_cells", synergy_cells_table(r)?),
         ("synergy_blocks", synergy_blocks_table(r, models)?),
         ("sensitization", sensitization_table(r)?),
         ("errors", errors_table(r)?),
