@@ -195,17 +195,31 @@ impl<'a> FigureSink<'a> {
             let n = chunk.len();
             let formats = self.formats;
             let done = pool.install(|| render_figures(chunk, formats));
-            for f in done {
+            // files are written (temporary, fsync, rename) in parallel too
+            let (out, guard) = (self.out, self.guard);
+            let files: Vec<Result<Vec<PathBuf>, platesyn_report::ReportError>> =
+                pool.install(|| {
+                    done.par_iter()
+                        .map(|f| {
+                            let mut paths = Vec::new();
+                            if let Ok(f) = f {
+                                if let Some(png) = &f.png {
+                                    let rel = format!("figures/{}.png", f.stem);
+                                    write_file(out, &rel, png, guard, &mut paths)?;
+                                }
+                                if let Some(svg) = &f.svg {
+                                    let rel = format!("figures/{}.svg", f.stem);
+                                    write_file(out, &rel, svg.as_bytes(), guard, &mut paths)?;
+                                }
+                            }
+                            Ok(paths)
+                        })
+                        .collect()
+                });
+            for (f, paths) in done.into_iter().zip(files) {
+                written.extend(paths?);
                 match f {
                     Ok(f) => {
-                        if let Some(png) = &f.png {
-                            let rel = format!("figures/{}.png", f.stem);
-                            write_file(self.out, &rel, png, self.guard, written)?;
-                        }
-                        if let Some(svg) = &f.svg {
-                            let rel = format!("figures/{}.svg", f.stem);
-                            write_file(self.out, &rel, svg.as_bytes(), self.guard, written)?;
-                        }
                         if self.keep(f.section) {
                             self.kept.push(f);
                         }
