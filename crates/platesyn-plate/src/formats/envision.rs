@@ -301,6 +301,14 @@ pub fn parse(input: &Input<'_>) -> Result<Vec<Plate>, PlateError> {
             bare_grid(file, &lines, i, end, delim, decimal_comma, plate_type)?
         };
         let grid_line = i + 1;
+        if next <= i {
+            // a grid reader that consumed nothing would be asked again forever
+            return Err(PlateError::parse(
+                file,
+                Some(i + 1),
+                format!("expected a data grid here, found `{}`", shorten(t)),
+            ));
+        }
         open_section = None;
         i = next;
         if skip_next_grid || sec.calculated {
