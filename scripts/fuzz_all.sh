@@ -14,7 +14,7 @@ export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O >/dev/null
 bin="$root/fuzz/target/x86_64-unknown-linux-gnu/release"
 mkdir -p logs artifacts
-printf '%-14s %8s %10s %8s %12s %8s %8s\n' target seconds execs exec/s cov_start-end ft crashes
+printf '%-14s %8s %10s %8s %12s %8s %8s\n' target ran_s execs exec/s cov_start-end ft crashes
 for t in "${targets[@]}"; do
   mkdir -p "artifacts/$t"
   set +e
@@ -26,8 +26,9 @@ for t in "${targets[@]}"; do
   last=$(grep -E '#[0-9]+' "logs/$t.log" | grep -E 'cov: ' | tail -1)
   cov=$(echo "$last" | grep -o 'cov: [0-9]*' | grep -o '[0-9]*' || echo '?')
   ft=$(echo "$last" | grep -o 'ft: [0-9]*' | grep -o '[0-9]*' || echo '?')
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | grep -o '[0-9]*$' || echo '?')
-  eps=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "logs/$t.log" | grep -o '[0-9]*$' || echo '?')
+  execs=$(awk '/stat::number_of_executed_units:/{print $2}' "logs/$t.log")
+  eps=$(awk '/stat::average_exec_per_sec:/{print $2}' "logs/$t.log")
+  ran=$(awk '/^Done [0-9]+ runs in/{print $5}' "logs/$t.log")
   crashes=$(find "artifacts/$t" -type f \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'leak-*' \) | wc -l)
-  printf '%-14s %8s %10s %8s %12s %8s %8s  (exit %s)\n' "$t" "$secs" "$execs" "$eps" "$start->$cov" "$ft" "$crashes" "$rc"
+  printf '%-14s %8s %10s %8s %12s %8s %8s  (exit %s)\n' "$t" "${ran:-?}" "${execs:-?}" "${eps:-?}" "$start->$cov" "$ft" "$crashes" "$rc"
 done
