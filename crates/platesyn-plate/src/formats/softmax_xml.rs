@@ -25,7 +25,12 @@ use crate::well::WellId;
 pub fn detect(input: &Input<'_>) -> bool {
     input.text.as_deref().is_some_and(|t| {
         let head = t.trim_start_matches('\u{feff}').trim_start();
-        let head = &head[..head.len().min(4096)];
+        // the first 4 KiB, cut on a character boundary
+        let mut n = head.len().min(4096);
+        while !head.is_char_boundary(n) {
+            n -= 1;
+        }
+        let head = &head[..n];
         (head.starts_with("<Experiment") || head.starts_with("<?xml"))
             && head.contains("<PlateSections")
     })
