@@ -38,8 +38,9 @@ pub const VIABILITY_AXIS: (f64, f64) = (-10.0, 140.0);
 /// Points along a fitted curve's confidence band.
 const BAND_POINTS: usize = 60;
 
-/// A table from text records: a column is numeric when every non-empty cell parses as a
-/// number, else text. Empty cells are missing values.
+/// A table from text records: a column is an integer column when every non-empty cell is a
+/// whole number written without a decimal point or exponent (`30`, `-2`), else numeric when
+/// every non-empty cell parses as a number, else text. Empty cells are missing values.
 pub fn records_table(columns: &[String], records: &[Vec<String>]) -> Result<Table, ReportError> {
     let mut t = Table::new();
     for (j, name) in columns.iter().enumerate() {
@@ -47,6 +48,18 @@ pub fn records_table(columns: &[String], records: &[Vec<String>]) -> Result<Tabl
             .iter()
             .map(|r| r.get(j).map(String::as_str).filter(|s| !s.is_empty()))
             .collect();
+        let any = cells.iter().any(Option::is_some);
+        let integers: Option<Vec<Option<i64>>> = cells
+            .iter()
+            .map(|c| match c {
+                None => Some(None),
+                Some(s) => s.parse::<i64>().ok().map(Some),
+            })
+            .collect();
+        if let Some(v) = integers.filter(|_| any) {
+            t.push(name.clone(), ColumnData::I64(v))?;
+            continue;
+        }
         let numeric: Option<Vec<Option<f64>>> = cells
             .iter()
             .map(|c| match c {
@@ -55,9 +68,7 @@ pub fn records_table(columns: &[String], records: &[Vec<String>]) -> Result<Tabl
             })
             .collect();
         match numeric {
-            Some(v) if cells.iter().any(Option::is_some) => {
-                t.push(name.clone(), ColumnData::F64(v))?
-            }
+            Some(v) if any => t.push(name.clone(), ColumnData::F64(v))?,
             _ => t.push(
                 name.clone(),
                 ColumnData::Str(cells.iter().map(|c| c.map(str::to_owned)).collect()),
