@@ -645,17 +645,6 @@ impl ScreenBuilder {
     }
 }
 
-/// Analyze a screen held in memory at once (small screens, tests): [`ScreenBuilder`] with one
-/// chunk. Returns the results and the normalized plates.
-pub fn analyze(
-    inputs: &[PlateInput<'_>],
-    opts: &ScreenOptions,
-) -> (ScreenResults, Vec<PlateResult>) {
-    let mut b = ScreenBuilder::new(opts.clone());
-    let plates = b.add_plates(inputs);
-    (b.finish(), plates)
-}
-
 /// Whether a single-agent curve calls its drug resistant.
 pub fn is_resistant(c: &CurveResult) -> bool {
     use platesyn_dose::FitStatus;
