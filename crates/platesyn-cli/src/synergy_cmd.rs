@@ -377,17 +377,8 @@ impl RowSink {
 
     fn write(&mut self, rows: impl IntoIterator<Item = Vec<String>>) -> Result<()> {
         match self {
-            Self::Stdout(w) => {
-                for r in rows {
-                    w.write_record(&r).context("cannot write to stdout")?;
-                }
-            }
-            Self::Csv(w) => {
-                for r in rows {
-                    w.write_record(&r)
-                        .context("cannot write the synergy table")?;
-                }
-            }
+            Self::Stdout(w) => write_rows(w, rows, "cannot write to stdout")?,
+            Self::Csv(w) => write_rows(w, rows, "cannot write the synergy table")?,
             Self::Parquet {
                 stream,
                 header,
@@ -420,6 +411,18 @@ impl RowSink {
             }
         }
     }
+}
+
+/// Writes text rows to a CSV writer; `what` says what failed.
+fn write_rows<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    rows: impl IntoIterator<Item = Vec<String>>,
+    what: &'static str,
+) -> Result<()> {
+    for r in rows {
+        w.write_record(&r).context(what)?;
+    }
+    Ok(())
 }
 
 /// Typed table of text records (`kinds` per column; empty text = missing).
