@@ -136,6 +136,35 @@ impl GridRow<'_> {
         }
         Ok(())
     }
+
+    /// Like [`GridRow::for_each_value`], with each field's value when it is a plain decimal,
+    /// found while looking for the field's end (`None` for other fields and on quoted lines,
+    /// which take the general path).
+    pub fn for_each_scanned<E>(
+        &self,
+        delim: u8,
+        mut f: impl FnMut(usize, &str, Option<f64>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let bytes = self.text.as_bytes();
+        if bytes.contains(&b'"') {
+            return self.for_each_value(delim, |k, token| f(k, token, None));
+        }
+        let Some(label_end) = bytes.iter().position(|&b| b == delim) else {
+            return Ok(()); // a row label and no values
+        };
+        let mut start = label_end + 1;
+        let mut k = 0;
+        loop {
+            let (number, end) = scan_field(bytes, start, delim);
+            // `delim` is ASCII, so `start` and `end` are char boundaries
+            f(k, &self.text[start..end], number)?;
+            if end == bytes.len() {
+                return Ok(());
+            }
+            start = end + 1;
+            k += 1;
+        }
+    }
 }
 
 /// A grid block: its columns and rows.
@@ -294,27 +323,7 @@ pub(crate) fn for_each_cell(
                 ))
             }
         };
-        if r.text.as_bytes().contains(&b'"') {
-            r.for_each_value(grid.delim, |k, token| cell(k, token, None))?;
-            continue;
-        }
-        // Unquoted line: find each field's end and parse a plain decimal in the same pass.
-        let bytes = r.text.as_bytes();
-        let Some(label_end) = bytes.iter().position(|&b| b == grid.delim) else {
-            continue; // a row label and no values
-        };
-        let mut start = label_end + 1;
-        let mut k = 0;
-        loop {
-            let (number, end) = scan_field(bytes, start, grid.delim);
-            // `delim` is ASCII, so `start` and `end` are char boundaries
-            cell(k, &r.text[start..end], number)?;
-            if end == bytes.len() {
-                break;
-            }
-            start = end + 1;
-            k += 1;
-        }
+        r.for_each_scanned(grid.delim, &mut cell)?;
     }
     Ok(())
 }
@@ -377,57 +386,26 @@ pub(crate) fn fill_read(
     let ncols = grid.cols.len();
     let on_plate = |row: u16, k: usize| format.index(WellId::new(row, grid.cols[k]));
     for r in &grid.rows {
-        let bytes = r.text.as_bytes();
-        if bytes.contains(&b'"') {
-            // quoted fields: the general path
-            r.for_each_value(grid.delim, |k, token| {
-                store_cell(
-                    file,
-                    grid,
-                    r,
-                    k,
-                    token,
-                    None,
-                    decimal_comma,
-                    &mut *values,
-                    on_plate,
-                )
-            })?;
-            continue;
-        }
-        let Some(label_end) = bytes.iter().position(|&b| b == grid.delim) else {
-            continue; // a row label and no values
-        };
-        let mut start = label_end + 1;
-        let mut k = 0;
-        loop {
-            let (number, end) = scan_field(bytes, start, grid.delim);
-            match number {
-                // the common case: a plain decimal in a header column
-                Some(x) if k < ncols => {
-                    if let Some(i) = on_plate(r.row, k) {
-                        values[i] = Some(Value::Number(x));
-                    }
+        r.for_each_scanned(grid.delim, |k, token, number| match number {
+            // the common case: a plain decimal in a header column
+            Some(x) if k < ncols => {
+                if let Some(i) = on_plate(r.row, k) {
+                    values[i] = Some(Value::Number(x));
                 }
-                // `delim` is ASCII, so `start` and `end` are char boundaries
-                _ => store_cell(
-                    file,
-                    grid,
-                    r,
-                    k,
-                    &r.text[start..end],
-                    number,
-                    decimal_comma,
-                    &mut *values,
-                    on_plate,
-                )?,
+                Ok(())
             }
-            if end == bytes.len() {
-                break;
-            }
-            start = end + 1;
-            k += 1;
-        }
+            _ => store_cell(
+                file,
+                grid,
+                r,
+                k,
+                token,
+                number,
+                decimal_comma,
+                &mut *values,
+                on_plate,
+            ),
+        })?;
     }
     Ok(())
 }
