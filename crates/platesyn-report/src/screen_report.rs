@@ -48,34 +48,29 @@ pub fn records_table(columns: &[String], records: &[Vec<String>]) -> Result<Tabl
             .iter()
             .map(|r| r.get(j).map(String::as_str).filter(|s| !s.is_empty()))
             .collect();
-        let any = cells.iter().any(Option::is_some);
-        let integers: Option<Vec<Option<i64>>> = cells
-            .iter()
-            .map(|c| match c {
-                None => Some(None),
-                Some(s) => s.parse::<i64>().ok().map(Some),
-            })
-            .collect();
-        if let Some(v) = integers.filter(|_| any) {
-            t.push(name.clone(), ColumnData::I64(v))?;
-            continue;
-        }
-        let numeric: Option<Vec<Option<f64>>> = cells
-            .iter()
-            .map(|c| match c {
-                None => Some(None),
-                Some(s) => s.parse::<f64>().ok().map(Some),
-            })
-            .collect();
-        match numeric {
-            Some(v) if any => t.push(name.clone(), ColumnData::F64(v))?,
-            _ => t.push(
-                name.clone(),
-                ColumnData::Str(cells.iter().map(|c| c.map(str::to_owned)).collect()),
-            )?,
+        let data = if !cells.iter().any(Option::is_some) {
+            ColumnData::Str(vec![None; cells.len()])
+        } else if let Some(v) = parse_all::<i64>(&cells) {
+            ColumnData::I64(v)
+        } else if let Some(v) = parse_all::<f64>(&cells) {
+            ColumnData::F64(v)
+        } else {
+            ColumnData::Str(cells.iter().map(|c| c.map(str::to_owned)).collect())
         };
+        t.push(name.clone(), data)?;
     }
     Ok(t)
+}
+
+/// Every present cell parsed as `T`, or `None` when one does not parse.
+fn parse_all<T: std::str::FromStr>(cells: &[Option<&str>]) -> Option<Vec<Option<T>>> {
+    cells
+        .iter()
+        .map(|c| match c {
+            None => Some(None),
+            Some(s) => s.parse::<T>().ok().map(Some),
+        })
+        .collect()
 }
 
 fn opt_num(x: Option<f64>) -> String {
