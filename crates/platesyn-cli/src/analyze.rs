@@ -242,6 +242,29 @@ impl<'a> FigureSink<'a> {
     }
 }
 
+/// `DIR/STEM.csv` and `DIR/STEM.parquet`, written chunk by chunk with the columns of `empty`.
+fn open_stream(
+    out: &Path,
+    stem: &str,
+    guard: &OutputGuard,
+    empty: &platesyn_report::Table,
+) -> Result<TableStream> {
+    Ok(TableStream::create(
+        Some(&out.join(format!("{stem}.csv"))),
+        Some(&out.join(format!("{stem}.parquet"))),
+        guard,
+        empty,
+    )?)
+}
+
+/// Finishes a stream of [`open_stream`] and records both files.
+fn finish_stream(s: TableStream, stem: &str, written: &mut Vec<PathBuf>) -> Result<()> {
+    s.finish()?;
+    written.push(PathBuf::from(format!("{stem}.csv")));
+    written.push(PathBuf::from(format!("{stem}.parquet")));
+    Ok(())
+}
+
 /// Writes the wells of normalized plates and draws their plate maps.
 fn flush_plates(
     plates: &[PlateResult],
@@ -356,12 +379,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
 
     // plates, a chunk at a time: read (in parallel), normalize and QC, stream the wells out,
     // draw the plate maps; only summaries and sample points stay in memory
-    let mut wells = TableStream::create(
-        Some(&out.join("wells.csv")),
-        Some(&out.join("wells.parquet")),
-        &guard,
-        &wells_table(&[])?,
-    )?;
+    let mut wells = open_stream(&out, "wells", &guard, &wells_table(&[])?)?;
     let files: Vec<PathBuf> = {
         let mut f: Vec<PathBuf> = bound.iter().map(|(_, p)| p.clone()).collect();
         f.sort();
@@ -456,9 +474,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     )?;
     drop(previous);
     pb.finish_and_clear();
-    wells.finish()?;
-    written.push(PathBuf::from("wells.csv"));
-    written.push(PathBuf::from("wells.parquet"));
+    finish_stream(wells, "wells", &mut written)?;
 
     let pb = progress(args.quiet, 1, "fitting");
     stages.mark("plates (read, normalize, QC, wells table, plate maps)");
@@ -467,18 +483,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     stages.mark("fits and synergy");
 
     // tables: the per-cell synergy table is streamed a chunk of blocks at a time
-    let mut cells = TableStream::create(
-        Some(&out.join("synergy_cells.csv")),
-        Some(&out.join("synergy_cells.parquet")),
-        &guard,
-        &synergy_cells_table(&[])?,
-    )?;
+    let mut cells = open_stream(&out, "synergy_cells", &guard, &synergy_cells_table(&[])?)?;
     for chunk in results.blocks.chunks(BLOCK_CHUNK) {
         cells.append(&synergy_cells_table(chunk)?)?;
     }
-    cells.finish()?;
-    written.push(PathBuf::from("synergy_cells.csv"));
-    written.push(PathBuf::from("synergy_cells.parquet"));
+    finish_stream(cells, "synergy_cells", &mut written)?;
     let tables = all_tables(&results, &args.models)?;
     for (name, t) in &tables {
         write_file(
