@@ -274,28 +274,71 @@ impl DoseProblem {
         }
     }
 
+    /// True for LL.3/LL.4 (`g = 1 / (1 + exp(t))`), which have the fast paths below.
+    fn is_ll(&self) -> bool {
+        matches!(self.kind, ModelKind::Ll4 | ModelKind::Ll3)
+    }
+
+    /// Weighted LL.3/LL.4 residuals at full parameters `th`; stores `exp(-|t|)` per level in
+    /// `cache` when given (the Jacobian at the same point reuses it). The same arithmetic as
+    /// [`crate::model::response_at`].
+    fn ll_residuals(&self, th: &[f64; 5], r: &mut [f64], mut cache: Option<&mut [f64]>) -> bool {
+        let (b, le, c, amp) = (th[B], th[LE], th[C], th[D] - th[C]);
+        let lv = &self.lv;
+        let z = lv.first_pos;
+        let mut ok = true;
+        if z == 1 {
+            let f = c + amp * g_at_zero(self.kind, th);
+            r[0] = self.w[0] * (lv.mean[0] - f);
+            ok &= r[0].is_finite();
+        }
+        for k in z..lv.lx.len() {
+            let t = b * (lv.lx[k] - le);
+            let u = (-t.abs()).exp();
+            let g = if t > 0.0 {
+                u / (1.0 + u)
+            } else {
+                1.0 / (1.0 + u)
+            };
+            if let Some(cache) = cache.as_deref_mut() {
+                cache[k] = u;
+            }
+            let ri = self.w[k] * (lv.mean[k] - (c + amp * g));
+            ok &= ri.is_finite();
+            r[k] = ri;
+        }
+        ok
+    }
+
     /// [`LsqProblem::jacobian_second_order`] for LL.3/LL.4 (`g = 1 / (1 + exp(t))`): every
     /// entry of `S` is a multiple of one of five per-level sums, so `S` is assembled once
-    /// from those sums instead of from a Hessian per level.
+    /// from those sums instead of from a Hessian per level. `cache`: `exp(-|t|)` per level
+    /// from [`DoseProblem::ll_residuals`] at the same point, if available.
     fn ll_jacobian_second_order(
         &self,
         th: &[f64; 5],
         r: &[f64],
+        cache: Option<&[f64]>,
         jac: &mut [f64],
         s: &mut [f64],
     ) -> bool {
         let idx = self.free_idx();
         let k = idx.len();
         let (b, amp) = (th[B], th[D] - th[C]);
+        let all4 = idx == [B, C, D, LE];
         // sums of rw * (g_tt L^2, g_t L, g_tt L, g_t, g_tt) over levels with dose > 0
         let mut a = [0.0; 5];
-        let mut ok = true;
-        for (i, &lx) in self.lv.lx.iter().enumerate() {
-            let wi = self.w[i];
+        let rows = jac.chunks_exact_mut(k);
+        for (i, ((row, &lx), (&wi, &ri))) in
+            rows.zip(&self.lv.lx).zip(self.w.iter().zip(r)).enumerate()
+        {
             let (g, gt, gtt, l) = if lx.is_finite() {
                 let l = lx - th[LE];
                 let t = b * l;
-                let u = (-t.abs()).exp();
+                let u = match cache {
+                    Some(c) => c[i],
+                    None => (-t.abs()).exp(),
+                };
                 let (g, sg) = if t > 0.0 {
                     (u / (1.0 + u), 1.0 / (1.0 + u))
                 } else {
@@ -304,21 +347,24 @@ impl DoseProblem {
                 (g, -g * sg, g * sg * (1.0 - 2.0 * g) * f64::from(u > 0.0), l)
             } else {
                 // dose 0: the constant limit, only c and d move the response
-                (crate::model::g_at_zero(self.kind, th), 0.0, 0.0, 0.0)
+                (g_at_zero(self.kind, th), 0.0, 0.0, 0.0)
             };
             let grad = [amp * gt * l, 1.0 - g, g, -amp * gt * b, 0.0];
-            for (j, &fj) in idx.iter().enumerate() {
-                let v = wi * grad[fj];
-                ok &= v.is_finite();
-                jac[i * k + j] = v;
+            if all4 {
+                row.copy_from_slice(&[wi * grad[0], wi * grad[1], wi * grad[2], wi * grad[3]]);
+            } else {
+                for (v, &fj) in row.iter_mut().zip(idx) {
+                    *v = wi * grad[fj];
+                }
             }
-            let rw = r[i] * wi;
+            let rw = ri * wi;
             a[0] += rw * gtt * l * l;
             a[1] += rw * gt * l;
             a[2] += rw * gtt * l;
             a[3] += rw * gt;
             a[4] += rw * gtt;
         }
+        let mut ok = jac.iter().all(|v| v.is_finite());
         // Hessian of f (see crate::model::response_grad_hess) summed against rw
         let mut h = [[0.0; 5]; 5];
         h[B][B] = amp * a[0];
@@ -395,8 +441,35 @@ impl LsqProblem for DoseProblem {
     fn n_params(&self) -> usize {
         self.nfree
     }
+    fn cache_len(&self) -> usize {
+        if self.is_ll() { self.lv.lx.len() } else { 0 }
+    }
+    fn residuals_cached(&self, p: &[f64], r: &mut [f64], cache: &mut [f64]) -> bool {
+        if self.is_ll() {
+            self.ll_residuals(&self.full(p), r, Some(cache))
+        } else {
+            self.residuals(p, r)
+        }
+    }
+    fn jacobian_second_order_cached(
+        &self,
+        p: &[f64],
+        r: &[f64],
+        cache: &[f64],
+        jac: &mut [f64],
+        s: &mut [f64],
+    ) -> Option<bool> {
+        if self.is_ll() {
+            Some(self.ll_jacobian_second_order(&self.full(p), r, Some(cache), jac, s))
+        } else {
+            self.jacobian_second_order(p, r, jac, s)
+        }
+    }
     fn residuals(&self, p: &[f64], r: &mut [f64]) -> bool {
         let th = self.full(p);
+        if self.is_ll() {
+            return self.ll_residuals(&th, r, None);
+        }
         if self.kind == ModelKind::Ll5 && th[F] <= 0.0 {
             return false;
         }
@@ -424,8 +497,8 @@ impl LsqProblem for DoseProblem {
         let th = self.full(p);
         let idx = self.free_idx();
         let k = idx.len();
-        if matches!(self.kind, ModelKind::Ll4 | ModelKind::Ll3) {
-            return Some(self.ll_jacobian_second_order(&th, r, jac, s));
+        if self.is_ll() {
+            return Some(self.ll_jacobian_second_order(&th, r, None, jac, s));
         }
         s[..k * k].fill(0.0);
         let mut ok = true;

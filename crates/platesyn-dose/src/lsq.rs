@@ -39,6 +39,30 @@ pub trait LsqProblem {
     ) -> Option<bool> {
         None
     }
+    /// Length of the per-point cache the problem shares between
+    /// [`LsqProblem::residuals_cached`] and [`LsqProblem::jacobian_second_order_cached`]
+    /// (e.g. the exponentials of a sigmoid, computed once per point). 0 (the default): none.
+    fn cache_len(&self) -> usize {
+        0
+    }
+    /// [`LsqProblem::residuals`] that also fills `cache` (length [`LsqProblem::cache_len`])
+    /// with values the Jacobian at the same `p` may reuse. The default ignores `cache`.
+    fn residuals_cached(&self, p: &[f64], r: &mut [f64], _cache: &mut [f64]) -> bool {
+        self.residuals(p, r)
+    }
+    /// [`LsqProblem::jacobian_second_order`] at the `p` of the [`LsqProblem::residuals_cached`]
+    /// call that filled `cache` (and returned `true`). Must give the same numbers as without
+    /// the cache; the default ignores it.
+    fn jacobian_second_order_cached(
+        &self,
+        p: &[f64],
+        r: &[f64],
+        _cache: &[f64],
+        jac: &mut [f64],
+        s: &mut [f64],
+    ) -> Option<bool> {
+        self.jacobian_second_order(p, r, jac, s)
+    }
 }
 
 /// Stopping rules for [`levenberg_marquardt`].
@@ -132,6 +156,11 @@ pub struct LmWorkspace {
     jtj: Vec<f64>,
     /// Second-order term `S`, then scratch for the damped Newton matrix.
     s: Vec<f64>,
+    /// Problem cache at the current point and at the trial point.
+    cache: Vec<f64>,
+    cache_new: Vec<f64>,
+    /// Squared column norms of the Jacobian.
+    cn2: Vec<f64>,
 }
 
 impl LmWorkspace {
@@ -140,10 +169,13 @@ impl LmWorkspace {
         Self::default()
     }
 
-    fn reset(&mut self, n: usize, p: usize) {
+    fn reset(&mut self, n: usize, p: usize, cache: usize) {
         self.n = n;
         self.p = p;
         for (v, len) in [
+            (&mut self.cache, cache),
+            (&mut self.cache_new, cache),
+            (&mut self.cn2, p),
             (&mut self.r, n),
             (&mut self.r_new, n),
             (&mut self.jac, n * p),
@@ -343,9 +375,96 @@ pub fn levenberg_marquardt_in<P: LsqProblem + ?Sized>(
     }
 }
 
-/// Evaluate the Jacobian (and, when the problem supplies it, `J'J` and `J'J - S`) at `x`
-/// into `w`. Returns `(finite, newton)`: `newton` when `want_newton` and `J'J - S` is
-/// available and positive definite.
+/// `J'r`, the squared column norms of `J` and (when `full`) `J'J` (row-major `p x p`,
+/// symmetric) of a row-major `n x p` Jacobian, in one pass over its rows. Each entry is summed
+/// over the rows in order, so the numbers do not depend on the specialisation used.
+fn accumulate(
+    jac: &[f64],
+    r: &[f64],
+    p: usize,
+    full: bool,
+    jtj: &mut [f64],
+    jtr: &mut [f64],
+    cn2: &mut [f64],
+) {
+    match p {
+        1 => accumulate_fixed::<1>(jac, r, full, jtj, jtr, cn2),
+        2 => accumulate_fixed::<2>(jac, r, full, jtj, jtr, cn2),
+        3 => accumulate_fixed::<3>(jac, r, full, jtj, jtr, cn2),
+        4 => accumulate_fixed::<4>(jac, r, full, jtj, jtr, cn2),
+        5 => accumulate_fixed::<5>(jac, r, full, jtj, jtr, cn2),
+        _ => {
+            jtr.fill(0.0);
+            cn2.fill(0.0);
+            if full {
+                jtj.fill(0.0);
+            }
+            for (row, &ri) in jac.chunks_exact(p).zip(r) {
+                for a in 0..p {
+                    let ja = row[a];
+                    jtr[a] += ja * ri;
+                    cn2[a] += ja * ja;
+                    if full {
+                        for b in 0..a {
+                            jtj[a * p + b] += ja * row[b];
+                        }
+                    }
+                }
+            }
+            if full {
+                for a in 0..p {
+                    jtj[a * p + a] = cn2[a];
+                    for b in 0..a {
+                        jtj[b * p + a] = jtj[a * p + b];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// [`accumulate`] for a compile-time number of parameters (unrolled, no bounds checks).
+#[inline]
+fn accumulate_fixed<const P: usize>(
+    jac: &[f64],
+    r: &[f64],
+    full: bool,
+    jtj: &mut [f64],
+    jtr: &mut [f64],
+    cn2: &mut [f64],
+) {
+    let mut m = [[0.0; P]; P];
+    let mut g = [0.0; P];
+    let mut c = [0.0; P];
+    for (row, &ri) in jac.chunks_exact(P).zip(r) {
+        let row: [f64; P] = std::array::from_fn(|k| row[k]);
+        for a in 0..P {
+            let ja = row[a];
+            g[a] += ja * ri;
+            c[a] += ja * ja;
+            if full {
+                for b in 0..a {
+                    m[a][b] += ja * row[b];
+                }
+            }
+        }
+    }
+    jtr[..P].copy_from_slice(&g);
+    cn2[..P].copy_from_slice(&c);
+    if full {
+        for a in 0..P {
+            jtj[a * P + a] = c[a];
+            for b in 0..a {
+                jtj[a * P + b] = m[a][b];
+                jtj[b * P + a] = m[a][b];
+            }
+        }
+    }
+}
+
+/// Evaluate the Jacobian at `x` into `w`, with `J'r` and the squared column norms (and, when
+/// the problem supplies second-order terms, `J'J` and `J'J - S`). Returns `(finite, newton)`:
+/// `newton` when `want_newton` and `J'J - S` is available and positive definite.
 fn eval_jacobian<P: LsqProblem + ?Sized>(
     prob: &P,
     x: &[f64],
@@ -353,36 +472,32 @@ fn eval_jacobian<P: LsqProblem + ?Sized>(
     second_order: &mut bool,
     want_newton: bool,
 ) -> (bool, bool) {
-    let (n, p) = (w.n, w.p);
+    let p = w.p;
+    let mut full = false;
     if *second_order {
-        match prob.jacobian_second_order(x, &w.r, &mut w.jac, &mut w.s) {
+        match prob.jacobian_second_order_cached(x, &w.r, &w.cache, &mut w.jac, &mut w.s) {
             None => *second_order = false,
             Some(false) => return (false, false),
-            Some(true) => {
-                for a in 0..p {
-                    for b in 0..=a {
-                        let mut v = 0.0;
-                        for i in 0..n {
-                            v += w.jac[i * p + a] * w.jac[i * p + b];
-                        }
-                        let h = v - w.s[a * p + b];
-                        w.hess[a * p + b] = h;
-                        w.hess[b * p + a] = h;
-                        w.jtj[a * p + b] = v;
-                        w.jtj[b * p + a] = v;
-                    }
-                }
-                if !want_newton {
-                    return (true, false);
-                }
-                // positive definite? (Cholesky of a copy; s is scratch from here on)
-                w.s.copy_from_slice(&w.hess);
-                let pd = cholesky_in_place(&mut w.s, p);
-                return (true, pd);
-            }
+            Some(true) => full = true,
         }
     }
-    (prob.jacobian(x, &mut w.jac), false)
+    if !full && !prob.jacobian(x, &mut w.jac) {
+        return (false, false);
+    }
+    accumulate(&w.jac, &w.r, p, full, &mut w.jtj, &mut w.jtr, &mut w.cn2);
+    if !full {
+        return (true, false);
+    }
+    for (h, (&a, &b)) in w.hess.iter_mut().zip(w.jtj.iter().zip(&w.s)) {
+        *h = a - b;
+    }
+    if !want_newton {
+        return (true, false);
+    }
+    // positive definite? (Cholesky of a copy; s is scratch from here on)
+    w.s.copy_from_slice(&w.hess);
+    let pd = cholesky_in_place(&mut w.s, p);
+    (true, pd)
 }
 
 fn lm_run<P: LsqProblem + ?Sized>(
@@ -394,8 +509,8 @@ fn lm_run<P: LsqProblem + ?Sized>(
     let n = prob.n_obs();
     let p = prob.n_params();
     let mut x = start.to_vec();
-    w.reset(n, p);
-    if x.len() != p || !prob.residuals(&x, &mut w.r) {
+    w.reset(n, p, prob.cache_len());
+    if x.len() != p || !prob.residuals_cached(&x, &mut w.r, &mut w.cache) {
         let r = LmResult {
             params: x,
             rss: f64::INFINITY,
@@ -440,15 +555,8 @@ fn lm_run<P: LsqProblem + ?Sized>(
             let mut gmax: f64 = 0.0;
             saturated = false;
             for j in 0..p {
-                let mut cn = 0.0;
-                let mut g = 0.0;
-                for i in 0..n {
-                    let v = w.jac[i * p + j];
-                    cn += v * v;
-                    g += v * w.r[i];
-                }
-                let cn = cn.sqrt();
-                w.jtr[j] = g;
+                let cn = w.cn2[j].sqrt();
+                let g = w.jtr[j];
                 saturated |= cn < 1e-6 * w.diag[j];
                 if cn > 0.0 {
                     gmax = gmax.max((g / (cn * rnorm)).abs());
@@ -502,7 +610,7 @@ fn lm_run<P: LsqProblem + ?Sized>(
         };
         let dpjtr: f64 = (0..p).map(|j| w.step[j] * w.jtr[j]).sum();
         let pred = 2.0 * dpjtr - curv;
-        let ok = prob.residuals(&w.trial, &mut w.r_new);
+        let ok = prob.residuals_cached(&w.trial, &mut w.r_new, &mut w.cache_new);
         let rss_new = if ok { sumsq(&w.r_new) } else { f64::INFINITY };
         let actual = rss - rss_new;
         let rho = if pred > 0.0 { actual / pred } else { -1.0 };
@@ -517,6 +625,7 @@ fn lm_run<P: LsqProblem + ?Sized>(
         if rho > 1e-4 && rss_new.is_finite() {
             x.copy_from_slice(&w.trial);
             std::mem::swap(&mut w.r, &mut w.r_new);
+            std::mem::swap(&mut w.cache, &mut w.cache_new);
             let old = rss;
             rss = rss_new;
             if !used_newton && pred <= 0.1 * old && rho > 0.5 && rho < 2.0 {
