@@ -396,13 +396,28 @@ impl DoseProblem {
         let th = self.full(p);
         let idx = self.free_idx();
         let mut h = [[0.0; 5]; 5];
-        for (i, &lx) in self.lv.lx.iter().enumerate() {
-            let (f, g, hi) = crate::model::response_grad_hess(self.kind, &th, lx);
-            let w2 = self.lv.count[i];
-            let r = self.lv.mean[i] - f;
-            for (a, &fa) in idx.iter().enumerate() {
-                for (b, &fb) in idx.iter().enumerate().take(a + 1) {
-                    h[a][b] += 2.0 * w2 * (g[fa] * g[fb] - r * hi[fa][fb]);
+        if self.is_ll() && idx == [B, C, D, LE] {
+            // LL.3/LL.4 (one code path in the model) with b, c, d, e free: the same
+            // arithmetic with the model kind and the index map known at compile time
+            for (i, &lx) in self.lv.lx.iter().enumerate() {
+                let (f, g, hi) = crate::model::response_grad_hess(ModelKind::Ll4, &th, lx);
+                let w2 = self.lv.count[i];
+                let r = self.lv.mean[i] - f;
+                for a in 0..4 {
+                    for b in 0..=a {
+                        h[a][b] += 2.0 * w2 * (g[a] * g[b] - r * hi[a][b]);
+                    }
+                }
+            }
+        } else {
+            for (i, &lx) in self.lv.lx.iter().enumerate() {
+                let (f, g, hi) = crate::model::response_grad_hess(self.kind, &th, lx);
+                let w2 = self.lv.count[i];
+                let r = self.lv.mean[i] - f;
+                for (a, &fa) in idx.iter().enumerate() {
+                    for (b, &fb) in idx.iter().enumerate().take(a + 1) {
+                        h[a][b] += 2.0 * w2 * (g[fa] * g[fb] - r * hi[fa][fb]);
+                    }
                 }
             }
         }
@@ -898,13 +913,31 @@ pub fn fit_curve_with(
     }
     // Canonical row order (by dose, then response): the fit is bit-identical under any
     // permutation of the input rows.
-    let mut rows: Vec<(f64, f64)> = dose.iter().copied().zip(response.iter().copied()).collect();
-    rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let mut sorted = Vec::with_capacity(2 * n);
-    sorted.extend(rows.iter().map(|r| r.0));
-    sorted.extend(rows.iter().map(|r| r.1));
-    drop(rows);
-    let (dose, response) = sorted.split_at(n);
+    // Doses already ascending (the usual case): only the responses of each dose level are
+    // put in order (a few elements each), the same order the full sort gives.
+    let doses_in_order = (1..n).all(|i| dose[i - 1].total_cmp(&dose[i]).is_le());
+    let sorted_buf;
+    let (dose, response) = if doses_in_order {
+        let mut y = response.to_vec();
+        let mut start = 0;
+        for i in 1..=n {
+            if i == n || dose[i].total_cmp(&dose[start]).is_ne() {
+                y[start..i].sort_unstable_by(f64::total_cmp);
+                start = i;
+            }
+        }
+        sorted_buf = y;
+        (dose, sorted_buf.as_slice())
+    } else {
+        let mut rows: Vec<(f64, f64)> =
+            dose.iter().copied().zip(response.iter().copied()).collect();
+        rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let mut sorted = Vec::with_capacity(2 * n);
+        sorted.extend(rows.iter().map(|r| r.0));
+        sorted.extend(rows.iter().map(|r| r.1));
+        sorted_buf = sorted;
+        sorted_buf.split_at(n)
+    };
     let kind = spec.model;
     let mut free = kind.own_free();
     let mut template = [1.0, 0.0, 1.0, 0.0, 1.0];
@@ -1647,6 +1680,64 @@ mod tests {
         ];
         // A = B B'
         std::array::from_fn(|i| std::array::from_fn(|j| (0..5).map(|k| b[i][k] * b[j][k]).sum()))
+    }
+
+    /// First-order model code vs the fused LL Jacobian: the same formulas, rounding apart.
+    const JAC_REL: f64 = 1e-12;
+
+    #[test]
+    fn ll_cache_gives_the_same_numbers_as_the_generic_model_code() {
+        // dose 0 plus 6 doses in duplicate; LL.4 free and with c fixed (another index map)
+        let dose: Vec<f64> = [0.0, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]
+            .iter()
+            .flat_map(|&d| [d, d])
+            .collect();
+        let y: Vec<f64> = dose
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| 5.0 + 90.0 / (1.0 + (d / 3.0).powf(1.3)) + f64::from(i as u8 % 3))
+            .collect();
+        for (kind, free) in [
+            (ModelKind::Ll4, [true, true, true, true, false]),
+            (ModelKind::Ll4, [true, false, true, true, false]),
+            (ModelKind::Ll3, [true, false, true, true, false]),
+        ] {
+            let template = [1.0, 4.0, 1.0, 0.0, 1.0];
+            let prob = DoseProblem::new(kind, &dose, &y, template, free);
+            let th = [1.2, 4.0, 97.0, 3f64.ln(), 1.0];
+            let p = prob.free_of(&th);
+            let (n, k) = (prob.n_obs(), prob.n_params());
+            let mut cache = vec![0.0; prob.cache_len()];
+            let (mut r1, mut r2) = (vec![0.0; n], vec![0.0; n]);
+            assert!(prob.residuals_cached(&p, &mut r1, &mut cache));
+            assert!(prob.residuals(&p, &mut r2));
+            // the generic per-level model code gives the same residuals
+            for (lvl, &r) in r1.iter().enumerate() {
+                let f = crate::model::response_at(kind, &th, prob.lv.lx[lvl]);
+                assert_eq!(r, prob.w[lvl] * (prob.lv.mean[lvl] - f));
+            }
+            assert_eq!(r1, r2);
+            let (mut j1, mut j2) = (vec![0.0; n * k], vec![0.0; n * k]);
+            let (mut s1, mut s2) = (vec![0.0; k * k], vec![0.0; k * k]);
+            let c1 = prob.jacobian_second_order_cached(&p, &r1, &cache, &mut j1, &mut s1);
+            let c2 = prob.jacobian_second_order(&p, &r1, &mut j2, &mut s2);
+            assert_eq!((c1, c2), (Some(true), Some(true)));
+            assert_eq!((&j1, &s1), (&j2, &s2));
+            // and the same Jacobian as the first-order model code
+            let mut j3 = vec![0.0; n * k];
+            for (lvl, row) in j3.chunks_exact_mut(k).enumerate() {
+                let (_, g) = response_and_grad(kind, &th, prob.lv.lx[lvl]);
+                for (v, &fi) in row.iter_mut().zip(prob.free_idx()) {
+                    *v = prob.w[lvl] * g[fi];
+                }
+            }
+            for (a, b) in j1.iter().zip(&j3) {
+                assert!(
+                    (a - b).abs() <= JAC_REL * b.abs().max(1.0),
+                    "{j1:?} vs {j3:?}"
+                );
+            }
+        }
     }
 
     #[test]

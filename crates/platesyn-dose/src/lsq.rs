@@ -198,31 +198,16 @@ impl LmWorkspace {
     /// (Newton, `full`) or `(J'J + lambda D^2) dp = J'r` (Gauss-Newton). Returns false when
     /// the matrix is not positive definite.
     fn normal_step(&mut self, lambda: f64, full: bool) -> bool {
-        let p = self.p;
-        let m = &mut self.s;
-        m.copy_from_slice(if full { &self.hess } else { &self.jtj });
-        for j in 0..p {
-            m[j * p + j] += lambda * self.diag[j] * self.diag[j];
+        let src = if full { &self.hess } else { &self.jtj };
+        let (m, d, g, x) = (&mut self.s, &self.diag, &self.jtr, &mut self.step);
+        match self.p {
+            1 => normal_solve::<1>(m, src, d, g, x, lambda),
+            2 => normal_solve::<2>(m, src, d, g, x, lambda),
+            3 => normal_solve::<3>(m, src, d, g, x, lambda),
+            4 => normal_solve::<4>(m, src, d, g, x, lambda),
+            5 => normal_solve::<5>(m, src, d, g, x, lambda),
+            p => normal_solve_impl(m, src, d, g, x, lambda, p),
         }
-        if !cholesky_in_place(m, p) {
-            return false;
-        }
-        // forward L z = J'r, then back L' dp = z (L in the lower triangle, row-major)
-        for i in 0..p {
-            let mut v = self.jtr[i];
-            for k in 0..i {
-                v -= m[i * p + k] * self.step[k];
-            }
-            self.step[i] = v / m[i * p + i];
-        }
-        for i in (0..p).rev() {
-            let mut v = self.step[i];
-            for k in (i + 1)..p {
-                v -= m[k * p + i] * self.step[k];
-            }
-            self.step[i] = v / m[i * p + i];
-        }
-        self.step.iter().all(|v| v.is_finite())
     }
 
     /// Solve `min ||J dp - r||^2 + lambda ||D dp||^2` by Householder QR of `[J; sqrt(lambda) D]`.
@@ -305,9 +290,80 @@ fn sumsq(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum()
 }
 
+/// `(src + lambda D^2) step = g` by Cholesky in `m` (all row-major `p x p`), for a
+/// compile-time `P` (unrolled, no bounds checks; the same operations as the generic code).
+fn normal_solve<const P: usize>(
+    m: &mut [f64],
+    src: &[f64],
+    d: &[f64],
+    g: &[f64],
+    x: &mut [f64],
+    lambda: f64,
+) -> bool {
+    normal_solve_impl(
+        &mut m[..P * P],
+        &src[..P * P],
+        &d[..P],
+        &g[..P],
+        &mut x[..P],
+        lambda,
+        P,
+    )
+}
+
+/// See [`normal_solve`]; forward `L z = g`, then back `L' step = z` (`L` in the lower
+/// triangle of `m`). False when the damped matrix is not positive definite.
+#[inline(always)] // the fixed-size callers rely on it for unrolling
+#[allow(clippy::inline_always)]
+fn normal_solve_impl(
+    m: &mut [f64],
+    src: &[f64],
+    d: &[f64],
+    g: &[f64],
+    x: &mut [f64],
+    lambda: f64,
+    p: usize,
+) -> bool {
+    m.copy_from_slice(src);
+    for j in 0..p {
+        m[j * p + j] += lambda * d[j] * d[j];
+    }
+    if !cholesky_impl(m, p) {
+        return false;
+    }
+    for i in 0..p {
+        let mut v = g[i];
+        for k in 0..i {
+            v -= m[i * p + k] * x[k];
+        }
+        x[i] = v / m[i * p + i];
+    }
+    for i in (0..p).rev() {
+        let mut v = x[i];
+        for k in (i + 1)..p {
+            v -= m[k * p + i] * x[k];
+        }
+        x[i] = v / m[i * p + i];
+    }
+    x.iter().all(|v| v.is_finite())
+}
+
 /// In-place Cholesky `M = L L'` of a symmetric positive definite row-major `p x p` matrix
 /// (`L` overwrites the lower triangle). False when a pivot is not positive and finite.
 fn cholesky_in_place(m: &mut [f64], p: usize) -> bool {
+    match p {
+        1 => cholesky_impl(&mut m[..1], 1),
+        2 => cholesky_impl(&mut m[..4], 2),
+        3 => cholesky_impl(&mut m[..9], 3),
+        4 => cholesky_impl(&mut m[..16], 4),
+        5 => cholesky_impl(&mut m[..25], 5),
+        _ => cholesky_impl(m, p),
+    }
+}
+
+#[inline(always)] // the fixed-size callers rely on it for unrolling
+#[allow(clippy::inline_always)]
+fn cholesky_impl(m: &mut [f64], p: usize) -> bool {
     for j in 0..p {
         let mut d = m[j * p + j];
         for k in 0..j {
@@ -599,11 +655,8 @@ fn lm_run<P: LsqProblem + ?Sized>(
             q
         } else {
             let mut jdp2 = 0.0;
-            for i in 0..n {
-                let mut s = 0.0;
-                for j in 0..p {
-                    s += w.jac[i * p + j] * w.step[j];
-                }
+            for row in w.jac.chunks_exact(p) {
+                let s = row.iter().zip(&w.step).fold(0.0, |s, (a, b)| s + a * b);
                 jdp2 += s * s;
             }
             jdp2
