@@ -734,23 +734,20 @@ fn grid_start(
     let pos = lv.pos_lx();
     let (lmin, lmax) = (pos[0], pos[pos.len() - 1]);
     let step = ((lmax - lmin) / (pos.len().max(2) - 1) as f64).max(1e-3);
-    let mut les: Vec<f64> = if free[LE] {
-        pos.to_vec()
+    // locations: every positive level, then one step beyond each end (or the fixed value)
+    let (les_pos, les_ext): (&[f64], [f64; 2]) = if free[LE] {
+        (pos, [lmin - step, lmax + step])
     } else {
-        vec![template[LE]]
+        (&[], [template[LE], f64::NAN])
     };
-    if free[LE] {
-        les.push(lmin - step);
-        les.push(lmax + step);
-    }
-    let bs: Vec<f64> = if free[B] {
-        [0.8, 2.0, 5.0]
-            .iter()
-            .map(|m| m * sign / step.max(0.3))
-            .collect()
+    let n_ext = if free[LE] { 2 } else { 1 };
+    let les = les_pos.iter().chain(&les_ext[..n_ext]);
+    let bs: [f64; 3] = if free[B] {
+        [0.8, 2.0, 5.0].map(|m| m * sign / step.max(0.3))
     } else {
-        vec![template[B]]
+        [template[B]; 3]
     };
+    let bs = &bs[..if free[B] { 3 } else { 1 }];
     let ntot: f64 = lv.count.iter().sum();
     let sy: f64 = lv.sum.iter().sum();
     let mut best: Option<([f64; 5], f64)> = None;
@@ -766,8 +763,8 @@ fn grid_start(
     let mid = 0.5 * (lmin + lmax);
     let z = lv.first_pos;
     let mut ex = vec![0.0; lv.lx.len()];
-    let mut gbuf = vec![0.0; lv.lx.len()];
-    for &b in &bs {
+    let (count_pos, sum_pos) = (&lv.count[z..], &lv.sum[z..]);
+    for &b in bs {
         th[B] = b;
         let mut fast_b = factored;
         if factored {
@@ -778,7 +775,7 @@ fn grid_start(
         }
         // dose 0 (first level, if any): the x -> 0 limit, independent of le
         let g_zero = (z == 1).then(|| crate::model::g_at(kind, &th, f64::NEG_INFINITY));
-        for &le in &les {
+        for &le in les.clone() {
             th[LE] = le;
             let (mut sg, mut sgg, mut sgy) = (0.0, 0.0, 0.0);
             if let Some(g) = g_zero {
@@ -792,11 +789,8 @@ fn grid_start(
                 f64::NAN
             };
             if el > 0.0 && el.is_finite() {
-                // two passes: the divisions vectorise, the sums keep their order
-                for (g, &e) in gbuf[z..].iter_mut().zip(&ex[z..]) {
-                    *g = 1.0 / (1.0 + e * el);
-                }
-                for ((&g, &n), &sy) in gbuf[z..].iter().zip(&lv.count[z..]).zip(&lv.sum[z..]) {
+                for ((&e, &n), &sy) in ex[z..].iter().zip(count_pos).zip(sum_pos) {
+                    let g = 1.0 / (1.0 + e * el);
                     sg += n * g;
                     sgg += n * g * g;
                     sgy += sy * g;
@@ -1200,7 +1194,21 @@ type Cov5 = [[f64; 5]; 5];
 
 /// Eigenvalues of the symmetric leading `p x p` block of `a` (`p <= 5`) by cyclic Jacobi
 /// rotations (accurate for small eigenvalues; no allocation). Unordered.
-fn sym_eigenvalues(mut a: Cov5, p: usize) -> [f64; 5] {
+fn sym_eigenvalues(a: Cov5, p: usize) -> [f64; 5] {
+    // the common sizes with `p` known at compile time (unrolled; the same operations)
+    match p {
+        2 => jacobi_eigenvalues(a, 2),
+        3 => jacobi_eigenvalues(a, 3),
+        4 => jacobi_eigenvalues(a, 4),
+        5 => jacobi_eigenvalues(a, 5),
+        _ => jacobi_eigenvalues(a, p),
+    }
+}
+
+/// See [`sym_eigenvalues`].
+#[inline(always)] // specialised per size by the callers above
+#[allow(clippy::inline_always)]
+fn jacobi_eigenvalues(mut a: Cov5, p: usize) -> [f64; 5] {
     for _sweep in 0..64 {
         let mut off = 0.0;
         let mut diag = 0.0;
@@ -1246,6 +1254,17 @@ fn sym_eigenvalues(mut a: Cov5, p: usize) -> [f64; 5] {
 /// Inverse of the symmetric positive definite leading `p x p` block of `a` by Cholesky;
 /// `None` when not positive definite.
 fn spd_inverse(a: &Cov5, p: usize) -> Option<Cov5> {
+    match p {
+        3 => spd_inverse_impl(a, 3),
+        4 => spd_inverse_impl(a, 4),
+        _ => spd_inverse_impl(a, p),
+    }
+}
+
+/// See [`spd_inverse`].
+#[inline(always)] // specialised per size by the caller above
+#[allow(clippy::inline_always)]
+fn spd_inverse_impl(a: &Cov5, p: usize) -> Option<Cov5> {
     let mut l = [[0.0; 5]; 5];
     for j in 0..p {
         let mut d = a[j][j];
