@@ -279,9 +279,9 @@ impl DoseProblem {
         matches!(self.kind, ModelKind::Ll4 | ModelKind::Ll3)
     }
 
-    /// Weighted LL.3/LL.4 residuals at full parameters `th`; stores `exp(-|t|)` per level in
-    /// `cache` when given (the Jacobian at the same point reuses it). The same arithmetic as
-    /// [`crate::model::response_at`].
+    /// Weighted LL.3/LL.4 residuals at full parameters `th`; stores `g` and `1 - g` per level
+    /// in `cache` (`2 n` values) when given (the Jacobian at the same point reuses them). The
+    /// same arithmetic as [`crate::model::response_at`].
     fn ll_residuals(&self, th: &[f64; 5], r: &mut [f64], mut cache: Option<&mut [f64]>) -> bool {
         let (b, le, c, amp) = (th[B], th[LE], th[C], th[D] - th[C]);
         let lv = &self.lv;
@@ -294,14 +294,10 @@ impl DoseProblem {
         }
         for k in z..lv.lx.len() {
             let t = b * (lv.lx[k] - le);
-            let u = (-t.abs()).exp();
-            let g = if t > 0.0 {
-                u / (1.0 + u)
-            } else {
-                1.0 / (1.0 + u)
-            };
+            let (g, sg) = crate::model::ll_g(t);
             if let Some(cache) = cache.as_deref_mut() {
-                cache[k] = u;
+                cache[2 * k] = g;
+                cache[2 * k + 1] = sg;
             }
             let ri = self.w[k] * (lv.mean[k] - (c + amp * g));
             ok &= ri.is_finite();
@@ -312,8 +308,8 @@ impl DoseProblem {
 
     /// [`LsqProblem::jacobian_second_order`] for LL.3/LL.4 (`g = 1 / (1 + exp(t))`): every
     /// entry of `S` is a multiple of one of five per-level sums, so `S` is assembled once
-    /// from those sums instead of from a Hessian per level. `cache`: `exp(-|t|)` per level
-    /// from [`DoseProblem::ll_residuals`] at the same point, if available.
+    /// from those sums instead of from a Hessian per level. `cache`: `g` and `1 - g` per
+    /// level from [`DoseProblem::ll_residuals`] at the same point, if available.
     fn ll_jacobian_second_order(
         &self,
         th: &[f64; 5],
@@ -335,16 +331,11 @@ impl DoseProblem {
             let (g, gt, gtt, l) = if lx.is_finite() {
                 let l = lx - th[LE];
                 let t = b * l;
-                let u = match cache {
-                    Some(c) => c[i],
-                    None => (-t.abs()).exp(),
+                let (g, sg) = match cache {
+                    Some(c) => (c[2 * i], c[2 * i + 1]),
+                    None => crate::model::ll_g(t),
                 };
-                let (g, sg) = if t > 0.0 {
-                    (u / (1.0 + u), 1.0 / (1.0 + u))
-                } else {
-                    (1.0 / (1.0 + u), u / (1.0 + u))
-                };
-                (g, -g * sg, g * sg * (1.0 - 2.0 * g) * f64::from(u > 0.0), l)
+                (g, -g * sg, g * sg * (1.0 - 2.0 * g), l)
             } else {
                 // dose 0: the constant limit, only c and d move the response
                 (g_at_zero(self.kind, th), 0.0, 0.0, 0.0)
@@ -457,7 +448,11 @@ impl LsqProblem for DoseProblem {
         self.nfree
     }
     fn cache_len(&self) -> usize {
-        if self.is_ll() { self.lv.lx.len() } else { 0 }
+        if self.is_ll() {
+            2 * self.lv.lx.len()
+        } else {
+            0
+        }
     }
     fn residuals_cached(&self, p: &[f64], r: &mut [f64], cache: &mut [f64]) -> bool {
         if self.is_ll() {

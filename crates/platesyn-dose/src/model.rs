@@ -103,17 +103,26 @@ fn t_of(b: f64, le: f64, lx: f64) -> (f64, bool) {
     }
 }
 
+/// Log-logistic `g = 1 / (1 + exp(t))` and its complement `s = 1 - g`, each accurate in its
+/// own tail (one `exp` of `-|t|` and one division). Both are exactly 0 or 1 where they
+/// saturate, so products such as `g s` vanish there.
+#[inline]
+pub(crate) fn ll_g(t: f64) -> (f64, f64) {
+    let u = (-t.abs()).exp();
+    let inv = 1.0 / (1.0 + u);
+    if t > 0.0 {
+        (u * inv, inv)
+    } else {
+        (inv, u * inv)
+    }
+}
+
 /// `g(t)` and `dg/dt`, `dg/df` for model `kind` (asymmetry `f`).
 #[inline]
 fn g_and_derivs(kind: ModelKind, t: f64, f: f64) -> (f64, f64, f64) {
     match kind {
         ModelKind::Ll4 | ModelKind::Ll3 => {
-            let u = (-t.abs()).exp();
-            let (g, s) = if t > 0.0 {
-                (u / (1.0 + u), 1.0 / (1.0 + u))
-            } else {
-                (1.0 / (1.0 + u), u / (1.0 + u))
-            };
+            let (g, s) = ll_g(t);
             (g, -g * s, 0.0)
         }
         ModelKind::Ll5 => {
@@ -152,13 +161,8 @@ fn g_second(kind: ModelKind, t: f64, f: f64) -> (f64, f64, f64) {
     match kind {
         ModelKind::Ll4 | ModelKind::Ll3 => {
             // g = 1/(1+u): g_t = -g s, g_tt = g s (1 - 2 g) with s = 1 - g
-            let u = (-t.abs()).exp();
-            let (g, s) = if t > 0.0 {
-                (u / (1.0 + u), 1.0 / (1.0 + u))
-            } else {
-                (1.0 / (1.0 + u), u / (1.0 + u))
-            };
-            (g * s * (1.0 - 2.0 * g) * f64::from(u > 0.0), 0.0, 0.0)
+            let (g, s) = ll_g(t);
+            (g * s * (1.0 - 2.0 * g), 0.0, 0.0)
         }
         ModelKind::Ll5 => {
             // G = exp(-f sp(t)), s = sigmoid(t): G_tt = f G s (f s - (1 - s)),
@@ -220,13 +224,8 @@ pub fn response_grad_hess(
     let (t, at_zero) = t_of(theta[B], theta[LE], lx);
     let ((g, gt, gf), second) = if matches!(kind, ModelKind::Ll4 | ModelKind::Ll3) {
         // one exp for g and its t-derivatives: g_t = -g s, g_tt = g s (1 - 2 g)
-        let u = (-t.abs()).exp();
-        let (g, s) = if t > 0.0 {
-            (u / (1.0 + u), 1.0 / (1.0 + u))
-        } else {
-            (1.0 / (1.0 + u), u / (1.0 + u))
-        };
-        let gtt = g * s * (1.0 - 2.0 * g) * f64::from(u > 0.0);
+        let (g, s) = ll_g(t);
+        let gtt = g * s * (1.0 - 2.0 * g);
         ((g, -g * s, 0.0), Some((gtt, 0.0, 0.0)))
     } else {
         (g_and_derivs(kind, t, theta[F]), None)
