@@ -716,6 +716,9 @@ fn self_start(kind: ModelKind, lv: &Levels, template: &[f64; 5], free: [bool; 5]
     th
 }
 
+/// Grid locations evaluated together in [`grid_start`].
+const GRID_LANES: usize = 4;
+
 /// Profiled grid: for each `(b, ln e)` on the grid solve `c`, `d` by linear least squares
 /// (per dose level), return the full theta with the lowest RSS and that RSS.
 fn grid_start(
@@ -758,6 +761,9 @@ fn grid_start(
     let mid = 0.5 * (lmin + lmax);
     let z = lv.first_pos;
     let mut ex = vec![0.0; lv.lx.len()];
+    let les: Vec<f64> = les.copied().collect();
+    // per location: sums of n g, n g^2, (sum y) g over the levels
+    let mut sums = vec![[0.0; 3]; les.len()];
     let (count_pos, sum_pos) = (&lv.count[z..], &lv.sum[z..]);
     for &b in bs {
         th[B] = b;
@@ -770,34 +776,66 @@ fn grid_start(
         }
         // dose 0 (first level, if any): the x -> 0 limit, independent of le
         let g_zero = (z == 1).then(|| crate::model::g_at(kind, &th, f64::NEG_INFINITY));
-        for &le in les.clone() {
-            th[LE] = le;
-            let (mut sg, mut sgg, mut sgy) = (0.0, 0.0, 0.0);
+        let zero_sums = |acc: &mut [f64; 3]| {
             if let Some(g) = g_zero {
-                sg += lv.count[0] * g;
-                sgg += lv.count[0] * g * g;
-                sgy += lv.sum[0] * g;
+                acc[0] += lv.count[0] * g;
+                acc[1] += lv.count[0] * g * g;
+                acc[2] += lv.sum[0] * g;
             }
-            let el = if fast_b {
+        };
+        let el_of = |le: f64| {
+            if fast_b {
                 (-b * (le - mid)).exp()
             } else {
                 f64::NAN
-            };
-            if el > 0.0 && el.is_finite() {
-                for ((&e, &n), &sy) in ex[z..].iter().zip(count_pos).zip(sum_pos) {
-                    let g = 1.0 / (1.0 + e * el);
-                    sg += n * g;
-                    sgg += n * g * g;
-                    sgy += sy * g;
-                }
-            } else {
-                for k in z..lv.lx.len() {
-                    let g = crate::model::g_at(kind, &th, lv.lx[k]);
-                    sg += lv.count[k] * g;
-                    sgg += lv.count[k] * g * g;
-                    sgy += lv.sum[k] * g;
-                }
             }
+        };
+        let is_fast = |el: f64| el > 0.0 && el.is_finite();
+        for (chunk, out) in les.chunks(GRID_LANES).zip(sums.chunks_mut(GRID_LANES)) {
+            let els: [f64; GRID_LANES] =
+                std::array::from_fn(|j| chunk.get(j).map_or(1.0, |&le| el_of(le)));
+            if els.iter().all(|&el| is_fast(el)) {
+                // GRID_LANES locations at once: independent sums (each in level order, the
+                // same numbers as one at a time) that overlap their division latencies
+                let mut acc = [[0.0; 3]; GRID_LANES];
+                for a in &mut acc {
+                    zero_sums(a);
+                }
+                for ((&e, &n), &sy) in ex[z..].iter().zip(count_pos).zip(sum_pos) {
+                    for (a, &el) in acc.iter_mut().zip(&els) {
+                        let g = 1.0 / (1.0 + e * el);
+                        a[0] += n * g;
+                        a[1] += n * g * g;
+                        a[2] += sy * g;
+                    }
+                }
+                out.copy_from_slice(&acc[..out.len()]);
+                continue;
+            }
+            for ((&le, o), &el) in chunk.iter().zip(out.iter_mut()).zip(&els) {
+                th[LE] = le;
+                let mut acc = [0.0; 3];
+                zero_sums(&mut acc);
+                if is_fast(el) {
+                    for ((&e, &n), &sy) in ex[z..].iter().zip(count_pos).zip(sum_pos) {
+                        let g = 1.0 / (1.0 + e * el);
+                        acc[0] += n * g;
+                        acc[1] += n * g * g;
+                        acc[2] += sy * g;
+                    }
+                } else {
+                    for k in z..lv.lx.len() {
+                        let g = crate::model::g_at(kind, &th, lv.lx[k]);
+                        acc[0] += lv.count[k] * g;
+                        acc[1] += lv.count[k] * g * g;
+                        acc[2] += lv.sum[k] * g;
+                    }
+                }
+                *o = acc;
+            }
+        }
+        for (&le, &[sg, sgg, sgy]) in les.iter().zip(&sums) {
+            th[LE] = le;
             // y ~ c + (d - c) g = c + s g
             let (c, d) = if free[C] && free[D] {
                 let den = ntot * sgg - sg * sg;
@@ -1219,7 +1257,12 @@ fn jacobi_eigenvalues(mut a: Cov5, p: usize) -> [f64; 5] {
         for i in 0..p {
             for j in (i + 1)..p {
                 let apq = a[i][j];
-                if apq == 0.0 {
+                // negligible against its own diagonal (|a_ij| <= 1e-18 sqrt(a_ii a_jj), far
+                // below rounding): set to zero instead of rotating, which keeps the relative
+                // accuracy of the small eigenvalues (Demmel-Veselic stopping rule)
+                if apq * apq <= 1e-36 * (a[i][i] * a[j][j]).abs() {
+                    a[i][j] = 0.0;
+                    a[j][i] = 0.0;
                     continue;
                 }
                 let theta = (a[j][j] - a[i][i]) / (2.0 * apq);
@@ -1271,24 +1314,27 @@ fn spd_inverse_impl(a: &Cov5, p: usize) -> Option<Cov5> {
         }
         let d = d.sqrt();
         l[j][j] = d;
+        let inv = 1.0 / d;
         for i in (j + 1)..p {
             let mut v = a[i][j];
             for k in 0..j {
                 v -= l[i][k] * l[j][k];
             }
-            l[i][j] = v / d;
+            l[i][j] = v * inv;
         }
     }
     // inv(L) (lower triangular), then inv(A) = inv(L)' inv(L)
     let mut li = [[0.0; 5]; 5];
     for j in 0..p {
         li[j][j] = 1.0 / l[j][j];
+    }
+    for j in 0..p {
         for i in (j + 1)..p {
             let mut v = 0.0;
             for k in j..i {
                 v -= l[i][k] * li[k][j];
             }
-            li[i][j] = v / l[i][i];
+            li[i][j] = v * li[i][i];
         }
     }
     let mut inv = [[0.0; 5]; 5];

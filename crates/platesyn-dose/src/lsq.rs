@@ -331,25 +331,27 @@ fn normal_solve_impl(
     if !cholesky_impl(m, p) {
         return false;
     }
+    // the diagonal holds 1 / L_ii: multiplications on the dependency chain, not divisions
     for i in 0..p {
         let mut v = g[i];
         for k in 0..i {
             v -= m[i * p + k] * x[k];
         }
-        x[i] = v / m[i * p + i];
+        x[i] = v * m[i * p + i];
     }
     for i in (0..p).rev() {
         let mut v = x[i];
         for k in (i + 1)..p {
             v -= m[k * p + i] * x[k];
         }
-        x[i] = v / m[i * p + i];
+        x[i] = v * m[i * p + i];
     }
     x.iter().all(|v| v.is_finite())
 }
 
-/// In-place Cholesky `M = L L'` of a symmetric positive definite row-major `p x p` matrix
-/// (`L` overwrites the lower triangle). False when a pivot is not positive and finite.
+/// In-place Cholesky `M = L L'` of a symmetric positive definite row-major `p x p` matrix:
+/// `L` overwrites the strict lower triangle and `1 / L_jj` the diagonal (the solves multiply
+/// by it). False when a pivot is not positive and finite.
 fn cholesky_in_place(m: &mut [f64], p: usize) -> bool {
     match p {
         1 => cholesky_impl(&mut m[..1], 1),
@@ -372,14 +374,14 @@ fn cholesky_impl(m: &mut [f64], p: usize) -> bool {
         if !(d > 0.0 && d.is_finite()) {
             return false;
         }
-        let d = d.sqrt();
-        m[j * p + j] = d;
+        let inv = 1.0 / d.sqrt();
+        m[j * p + j] = inv;
         for i in (j + 1)..p {
             let mut v = m[i * p + j];
             for k in 0..j {
                 v -= m[i * p + k] * m[j * p + k];
             }
-            m[i * p + j] = v / d;
+            m[i * p + j] = v * inv;
         }
     }
     true
