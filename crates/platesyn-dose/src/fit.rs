@@ -1254,8 +1254,22 @@ fn jacobi_eigenvalues(mut a: Cov5, p: usize) -> [f64; 5] {
         if !(off > 1e-32 * diag) {
             break;
         }
-        for i in 0..p {
-            for j in (i + 1)..p {
+        // round-robin order: the rotations of one round act on disjoint index pairs, so
+        // their angles are independent (their sqrt/division latencies overlap)
+        let rounds: &[[(usize, usize); 3]] = if p <= 2 {
+            &JACOBI_ROUNDS_2
+        } else if p <= 4 {
+            &JACOBI_ROUNDS_4
+        } else {
+            &JACOBI_ROUNDS_6
+        };
+        for round in rounds {
+            let mut rot = [(0, 0, 1.0, 0.0); 3];
+            let mut nrot = 0;
+            for &(i, j) in round {
+                if j >= p || i == j {
+                    continue;
+                }
                 let apq = a[i][j];
                 // negligible against its own diagonal (|a_ij| <= 1e-18 sqrt(a_ii a_jj), far
                 // below rounding): set to zero instead of rotating, which keeps the relative
@@ -1272,7 +1286,10 @@ fn jacobi_eigenvalues(mut a: Cov5, p: usize) -> [f64; 5] {
                     theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt())
                 };
                 let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
+                rot[nrot] = (i, j, c, t * c);
+                nrot += 1;
+            }
+            for &(i, j, c, s) in &rot[..nrot] {
                 for k in 0..p {
                     let (akp, akq) = (a[k][i], a[k][j]);
                     a[k][i] = c * akp - s * akq;
@@ -1288,6 +1305,23 @@ fn jacobi_eigenvalues(mut a: Cov5, p: usize) -> [f64; 5] {
     }
     std::array::from_fn(|i| if i < p { a[i][i] } else { f64::NAN })
 }
+
+/// Round-robin Jacobi orderings for 2, 4 and 6 indices: every pair once per sweep, each
+/// round made of disjoint pairs (`(0, 0)`: no pair). Sizes 3 and 5 skip the pairs with the
+/// missing last index.
+const JACOBI_ROUNDS_2: [[(usize, usize); 3]; 1] = [[(0, 1), (0, 0), (0, 0)]];
+const JACOBI_ROUNDS_4: [[(usize, usize); 3]; 3] = [
+    [(0, 1), (2, 3), (0, 0)],
+    [(0, 2), (1, 3), (0, 0)],
+    [(0, 3), (1, 2), (0, 0)],
+];
+const JACOBI_ROUNDS_6: [[(usize, usize); 3]; 5] = [
+    [(0, 1), (2, 3), (4, 5)],
+    [(0, 2), (1, 4), (3, 5)],
+    [(0, 3), (1, 5), (2, 4)],
+    [(0, 4), (1, 3), (2, 5)],
+    [(0, 5), (1, 2), (3, 4)],
+];
 
 /// Inverse of the symmetric positive definite leading `p x p` block of `a` by Cholesky;
 /// `None` when not positive definite.
