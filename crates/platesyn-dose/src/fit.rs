@@ -949,7 +949,16 @@ pub fn fit_curve_with(
         let mut start = 0;
         for i in 1..=n {
             if i == n || dose[i].total_cmp(&dose[start]).is_ne() {
-                y[start..i].sort_unstable_by(f64::total_cmp);
+                // insertion sort: replicate runs are short
+                for j in (start + 1)..i {
+                    let v = y[j];
+                    let mut k = j;
+                    while k > start && y[k - 1].total_cmp(&v).is_gt() {
+                        y[k] = y[k - 1];
+                        k -= 1;
+                    }
+                    y[k] = v;
+                }
                 start = i;
             }
         }

@@ -732,9 +732,18 @@ fn lm_run<P: LsqProblem + ?Sized>(
 
 /// Residual sum of squares at `p` (infinite outside the domain).
 pub fn rss_at<P: LsqProblem + ?Sized>(prob: &P, p: &[f64]) -> f64 {
-    let mut r = vec![0.0; prob.n_obs()];
-    if prob.residuals(p, &mut r) {
-        sumsq(&r)
+    // small problems (dose-response levels) on the stack
+    let n = prob.n_obs();
+    let mut stack = [0.0; 32];
+    let mut heap;
+    let r: &mut [f64] = if n <= stack.len() {
+        &mut stack[..n]
+    } else {
+        heap = vec![0.0; n];
+        &mut heap
+    };
+    if prob.residuals(p, r) {
+        sumsq(r)
     } else {
         f64::INFINITY
     }
