@@ -783,17 +783,24 @@ fn grid_start(
                 acc[2] += lv.sum[0] * g;
             }
         };
-        let el_of = |le: f64| {
-            if fast_b {
-                (-b * (le - mid)).exp()
-            } else {
+        // location i: exp(-b (le - mid)); at a level's own ln dose that is 1 / ex of the level
+        let el_of = |i: usize, le: f64| {
+            if !fast_b {
                 f64::NAN
+            } else if i < les_pos.len() {
+                1.0 / ex[z + i]
+            } else {
+                (-b * (le - mid)).exp()
             }
         };
         let is_fast = |el: f64| el > 0.0 && el.is_finite();
-        for (chunk, out) in les.chunks(GRID_LANES).zip(sums.chunks_mut(GRID_LANES)) {
-            let els: [f64; GRID_LANES] =
-                std::array::from_fn(|j| chunk.get(j).map_or(1.0, |&le| el_of(le)));
+        let chunks = les.chunks(GRID_LANES).zip(sums.chunks_mut(GRID_LANES));
+        for (ci, (chunk, out)) in chunks.enumerate() {
+            let els: [f64; GRID_LANES] = std::array::from_fn(|j| {
+                chunk
+                    .get(j)
+                    .map_or(1.0, |&le| el_of(ci * GRID_LANES + j, le))
+            });
             if els.iter().all(|&el| is_fast(el)) {
                 // GRID_LANES locations at once: independent sums (each in level order, the
                 // same numbers as one at a time) that overlap their division latencies
