@@ -282,7 +282,7 @@ impl DoseProblem {
     /// Weighted LL.3/LL.4 residuals at full parameters `th`; stores `g` and `1 - g` per level
     /// in `cache` (`2 n` values) when given (the Jacobian at the same point reuses them). The
     /// same arithmetic as [`crate::model::response_at`].
-    fn ll_residuals(&self, th: &[f64; 5], r: &mut [f64], mut cache: Option<&mut [f64]>) -> bool {
+    fn ll_residuals(&self, th: &[f64; 5], r: &mut [f64], cache: Option<&mut [f64]>) -> bool {
         let (b, le, c, amp) = (th[B], th[LE], th[C], th[D] - th[C]);
         let lv = &self.lv;
         let z = lv.first_pos;
@@ -292,16 +292,24 @@ impl DoseProblem {
             r[0] = self.w[0] * (lv.mean[0] - f);
             ok &= r[0].is_finite();
         }
-        for k in z..lv.lx.len() {
-            let t = b * (lv.lx[k] - le);
-            let (g, sg) = crate::model::ll_g(t);
-            if let Some(cache) = cache.as_deref_mut() {
-                cache[2 * k] = g;
-                cache[2 * k + 1] = sg;
+        let levels = r[z..]
+            .iter_mut()
+            .zip(&lv.lx[z..])
+            .zip(self.w[z..].iter().zip(&lv.mean[z..]));
+        if let Some(cache) = cache {
+            for (((ri, &lx), (&wi, &mean)), gs) in levels.zip(cache[2 * z..].chunks_exact_mut(2)) {
+                let (g, sg) = crate::model::ll_g(b * (lx - le));
+                gs[0] = g;
+                gs[1] = sg;
+                *ri = wi * (mean - (c + amp * g));
+                ok &= ri.is_finite();
             }
-            let ri = self.w[k] * (lv.mean[k] - (c + amp * g));
-            ok &= ri.is_finite();
-            r[k] = ri;
+        } else {
+            for ((ri, &lx), (&wi, &mean)) in levels {
+                let (g, _) = crate::model::ll_g(b * (lx - le));
+                *ri = wi * (mean - (c + amp * g));
+                ok &= ri.is_finite();
+            }
         }
         ok
     }
