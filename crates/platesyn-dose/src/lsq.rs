@@ -564,8 +564,24 @@ fn lm_run<P: LsqProblem + ?Sized>(
     opts: &LmOptions,
     w: &mut LmWorkspace,
 ) -> (LmResult, bool) {
+    // the dose-response sizes with `p` known at compile time (unrolled; the same operations)
+    match prob.n_params() {
+        3 => lm_run_impl(prob, start, opts, w, 3),
+        4 => lm_run_impl(prob, start, opts, w, 4),
+        p => lm_run_impl(prob, start, opts, w, p),
+    }
+}
+
+#[inline(always)] // specialised per size by `lm_run`
+#[allow(clippy::inline_always)]
+fn lm_run_impl<P: LsqProblem + ?Sized>(
+    prob: &P,
+    start: &[f64],
+    opts: &LmOptions,
+    w: &mut LmWorkspace,
+    p: usize,
+) -> (LmResult, bool) {
     let n = prob.n_obs();
-    let p = prob.n_params();
     let mut x = start.to_vec();
     w.reset(n, p, prob.cache_len());
     if x.len() != p || !prob.residuals_cached(&x, &mut w.r, &mut w.cache) {
