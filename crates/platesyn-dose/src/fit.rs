@@ -1223,7 +1223,9 @@ pub fn fit_curve_with(
         means.iter().copied().fold(f64::NEG_INFINITY, f64::max)
     };
     let auc = if dose_max > dose_min {
-        th[C] + (th[D] - th[C]) * mean_g(kind, &th, dose_min.ln(), dose_max.ln())
+        // ln dose_min and ln dose_max are the first positive and the last level
+        let (l0, l1) = (lv.pos_lx()[0], lv.lx[lv.lx.len() - 1]);
+        th[C] + (th[D] - th[C]) * mean_g(kind, &th, l0, l1)
     } else {
         f64::NAN
     };
@@ -1463,17 +1465,20 @@ fn covariance(h: &Cov5, p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<C
     for (slot, k) in idx.iter_mut().zip((0..5).filter(|&k| free[k])) {
         *slot = k;
     }
+    // H with the response rescaled to unit range: entries of b and ln e (and f) divided by
+    // r once each, those of c and d unchanged
+    let inv_r = 1.0 / r;
     let sc: [f64; 5] = std::array::from_fn(|a| {
         if a < p && (idx[a] == C || idx[a] == D) {
-            r
-        } else {
             1.0
+        } else {
+            inv_r
         }
     });
     let mut normed = [[0.0; 5]; 5];
     for i in 0..p {
         for j in 0..p {
-            normed[i][j] = h[i][j] * sc[i] * sc[j] / (r * r);
+            normed[i][j] = h[i][j] * sc[i] * sc[j];
         }
     }
     let eig = sym_eigenvalues(normed, p);
@@ -1489,10 +1494,11 @@ fn covariance(h: &Cov5, p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<C
         return (None, f64::INFINITY);
     }
     // invert the correlation-scaled matrix for accuracy
+    let inv_sd: [f64; 5] = std::array::from_fn(|i| 1.0 / diag[i].sqrt());
     let mut scaled = [[0.0; 5]; 5];
     for i in 0..p {
         for j in 0..p {
-            scaled[i][j] = h[i][j] / (diag[i] * diag[j]).sqrt();
+            scaled[i][j] = h[i][j] * inv_sd[i] * inv_sd[j];
         }
     }
     let Some(inv_s) = spd_inverse(&scaled, p) else {
@@ -1501,7 +1507,7 @@ fn covariance(h: &Cov5, p: usize, s2: f64, free: [bool; 5], r: f64) -> (Option<C
     let mut cov = [[0.0; 5]; 5];
     for a in 0..p {
         for b in 0..p {
-            cov[idx[a]][idx[b]] = 2.0 * s2 * inv_s[a][b] / (diag[a] * diag[b]).sqrt();
+            cov[idx[a]][idx[b]] = 2.0 * s2 * inv_s[a][b] * inv_sd[a] * inv_sd[b];
         }
     }
     let ok = cov.iter().flatten().all(|v| v.is_finite());
