@@ -194,7 +194,7 @@ impl LmWorkspace {
         }
     }
 
-    /// Damped step from the normal equations by Cholesky: `(J'J - S + lambda D^2) dp = J'r`
+    /// Damped step from the normal equations by an `L D L'` factorisation: `(J'J - S + lambda D^2) dp = J'r`
     /// (Newton, `full`) or `(J'J + lambda D^2) dp = J'r` (Gauss-Newton). Returns false when
     /// the matrix is not positive definite.
     fn normal_step(&mut self, lambda: f64, full: bool) -> bool {
@@ -290,7 +290,7 @@ fn sumsq(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum()
 }
 
-/// `(src + lambda D^2) step = g` by Cholesky in `m` (all row-major `p x p`), for a
+/// `(src + lambda D^2) step = g` by an `L D L'` factorisation in `m` (all row-major `p x p`), for a
 /// compile-time `P` (unrolled, no bounds checks; the same operations as the generic code).
 fn normal_solve<const P: usize>(
     m: &mut [f64],
@@ -328,59 +328,66 @@ fn normal_solve_impl(
     for j in 0..p {
         m[j * p + j] += lambda * d[j] * d[j];
     }
-    if !cholesky_impl(m, p) {
+    if !ldl_impl(m, p) {
         return false;
     }
-    // the diagonal holds 1 / L_ii: multiplications on the dependency chain, not divisions
+    // L z = g (unit lower), y = D^-1 z (the diagonal holds 1 / D_i), L' x = y
     for i in 0..p {
         let mut v = g[i];
         for k in 0..i {
             v -= m[i * p + k] * x[k];
         }
-        x[i] = v * m[i * p + i];
+        x[i] = v;
+    }
+    for i in 0..p {
+        x[i] *= m[i * p + i];
     }
     for i in (0..p).rev() {
         let mut v = x[i];
         for k in (i + 1)..p {
             v -= m[k * p + i] * x[k];
         }
-        x[i] = v * m[i * p + i];
+        x[i] = v;
     }
     x.iter().all(|v| v.is_finite())
 }
 
-/// In-place Cholesky `M = L L'` of a symmetric positive definite row-major `p x p` matrix:
-/// `L` overwrites the strict lower triangle and `1 / L_jj` the diagonal (the solves multiply
-/// by it). False when a pivot is not positive and finite.
-fn cholesky_in_place(m: &mut [f64], p: usize) -> bool {
+/// In-place factorisation `M = L D L'` (`L` unit lower triangular) of a symmetric positive
+/// definite row-major `p x p` matrix: `L` overwrites the strict lower triangle, `1 / D_jj` the
+/// diagonal (the solves multiply by it), `L D` the strict upper triangle. False when a pivot
+/// is not positive and finite (the matrix is not positive definite).
+fn ldl_in_place(m: &mut [f64], p: usize) -> bool {
     match p {
-        1 => cholesky_impl(&mut m[..1], 1),
-        2 => cholesky_impl(&mut m[..4], 2),
-        3 => cholesky_impl(&mut m[..9], 3),
-        4 => cholesky_impl(&mut m[..16], 4),
-        5 => cholesky_impl(&mut m[..25], 5),
-        _ => cholesky_impl(m, p),
+        1 => ldl_impl(&mut m[..1], 1),
+        2 => ldl_impl(&mut m[..4], 2),
+        3 => ldl_impl(&mut m[..9], 3),
+        4 => ldl_impl(&mut m[..16], 4),
+        5 => ldl_impl(&mut m[..25], 5),
+        _ => ldl_impl(m, p),
     }
 }
 
 #[inline(always)] // the fixed-size callers rely on it for unrolling
 #[allow(clippy::inline_always)]
-fn cholesky_impl(m: &mut [f64], p: usize) -> bool {
+fn ldl_impl(m: &mut [f64], p: usize) -> bool {
+    // LDL' (no square roots on the dependency chain): column j gives D_j and
+    // L_ij = W_ij / D_j with W_ij = L_ij D_j kept in the (free) upper triangle, m[j][i]
     for j in 0..p {
         let mut d = m[j * p + j];
         for k in 0..j {
-            d -= m[j * p + k] * m[j * p + k];
+            d -= m[j * p + k] * m[k * p + j];
         }
         if !(d > 0.0 && d.is_finite()) {
             return false;
         }
-        let inv = 1.0 / d.sqrt();
+        let inv = 1.0 / d;
         m[j * p + j] = inv;
         for i in (j + 1)..p {
             let mut v = m[i * p + j];
             for k in 0..j {
-                v -= m[i * p + k] * m[j * p + k];
+                v -= m[i * p + k] * m[k * p + j];
             }
+            m[j * p + i] = v;
             m[i * p + j] = v * inv;
         }
     }
@@ -552,9 +559,9 @@ fn eval_jacobian<P: LsqProblem + ?Sized>(
     if !want_newton {
         return (true, false);
     }
-    // positive definite? (Cholesky of a copy; s is scratch from here on)
+    // positive definite? (L D L' of a copy; s is scratch from here on)
     w.s.copy_from_slice(&w.hess);
-    let pd = cholesky_in_place(&mut w.s, p);
+    let pd = ldl_in_place(&mut w.s, p);
     (true, pd)
 }
 
@@ -647,7 +654,7 @@ fn lm_run_impl<P: LsqProblem + ?Sized>(
         }
         let used_newton = newton && newton_zone && !newton_failed && w.normal_step(lambda, true);
         // Gauss-Newton: for problems with second-order terms (small, well-scaled) from the
-        // damped normal equations when their Cholesky succeeds, else by QR
+        // damped normal equations when their factorisation succeeds, else by QR
         let stepped =
             used_newton || (second_order && w.normal_step(lambda, false)) || w.damped_step(lambda);
         if !stepped {
