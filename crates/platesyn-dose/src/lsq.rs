@@ -194,9 +194,9 @@ impl LmWorkspace {
         }
     }
 
-    /// Damped step from the normal equations by an `L D L'` factorisation: `(J'J - S + lambda D^2) dp = J'r`
-    /// (Newton, `full`) or `(J'J + lambda D^2) dp = J'r` (Gauss-Newton). Returns false when
-    /// the matrix is not positive definite.
+    /// Damped step from the normal equations by an `L D L'` factorisation:
+    /// `(J'J - S + lambda D^2) dp = J'r` (Newton, `full`) or `(J'J + lambda D^2) dp = J'r`
+    /// (Gauss-Newton). Returns false when the matrix is not positive definite.
     fn normal_step(&mut self, lambda: f64, full: bool) -> bool {
         let src = if full { &self.hess } else { &self.jtj };
         let (m, d, g, x) = (&mut self.s, &self.diag, &self.jtr, &mut self.step);
@@ -290,8 +290,9 @@ fn sumsq(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum()
 }
 
-/// `(src + lambda D^2) step = g` by an `L D L'` factorisation in `m` (all row-major `p x p`), for a
-/// compile-time `P` (unrolled, no bounds checks; the same operations as the generic code).
+/// `(src + lambda D^2) step = g` by an `L D L'` factorisation in `m` (all row-major
+/// `p x p`), for a compile-time `P` (unrolled, no bounds checks; the same operations as the
+/// generic code).
 fn normal_solve<const P: usize>(
     m: &mut [f64],
     src: &[f64],
@@ -311,8 +312,8 @@ fn normal_solve<const P: usize>(
     )
 }
 
-/// See [`normal_solve`]; forward `L z = g`, then back `L' step = z` (`L` in the lower
-/// triangle of `m`). False when the damped matrix is not positive definite.
+/// See [`normal_solve`]: factorise, then `L z = g`, `y = D^-1 z`, `L' step = y`. False when
+/// the damped matrix is not positive definite.
 #[inline(always)] // the fixed-size callers rely on it for unrolling
 #[allow(clippy::inline_always)]
 fn normal_solve_impl(
