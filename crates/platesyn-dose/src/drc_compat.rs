@@ -215,7 +215,8 @@ struct Problem<'a> {
 /// Per-point terms of one `(b, e)`: `l = ln(x / e)` (LL.4; `x - e` for L.4) and the
 /// denominators `q = 1 + exp(b l)`; the curve is `c + (d - c) / q`. The finite differences
 /// in `b` reuse `l`, those in `c` and `d` reuse `q` (bit for bit the values a fresh
-/// evaluation would give).
+/// evaluation would give). Only the first `n` (number of points) entries are used.
+#[derive(Clone, Copy)]
 struct Weights {
     l: [f64; MAX_POINTS],
     q: [f64; MAX_POINTS],
@@ -228,26 +229,70 @@ impl Weights {
             q: [0.0; MAX_POINTS],
         }
     }
+}
 
-    /// Denominators for slope `b` from the stored `l`.
-    fn set_slope(&mut self, b: f64, n: usize) {
-        // at dose 0 (l = -inf) exp(b l) is exp(-inf) = 0 for b > 0 and exp(inf) = inf for
-        // b < 0 (NaN for b = 0 or NaN): the same values without the libm call
-        let q0 = if b > 0.0 {
-            1.0
-        } else if b < 0.0 {
-            f64::INFINITY
-        } else {
-            f64::NAN
-        };
-        for (q, &l) in self.q[..n].iter_mut().zip(&self.l[..n]) {
-            *q = if l == f64::NEG_INFINITY {
-                q0
-            } else {
-                1.0 + (b * l).exp()
-            };
+/// Work buffers of the finite differences and residual sums, set up once per fit (zeroing
+/// them per evaluation cost more than the arithmetic on 8-point slices).
+struct Scratch {
+    l: [f64; MAX_POINTS],
+    q1: [f64; MAX_POINTS],
+    q2: [f64; MAX_POINTS],
+    v1: [f64; MAX_POINTS],
+    v2: [f64; MAX_POINTS],
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Self {
+            l: [0.0; MAX_POINTS],
+            q1: [0.0; MAX_POINTS],
+            q2: [0.0; MAX_POINTS],
+            v1: [0.0; MAX_POINTS],
+            v2: [0.0; MAX_POINTS],
         }
     }
+}
+
+/// `1 + exp(b l)` for every `l` into `q`: at dose 0 (`l = -inf`) `exp(b l)` is
+/// `exp(-inf) = 0` for `b > 0` and `exp(inf) = inf` for `b < 0` (NaN for `b = 0` or NaN):
+/// the same values without the libm call.
+#[inline]
+fn slope_terms(b: f64, l: &[f64], q: &mut [f64]) {
+    let q0 = 1.0 + zero_dose_term(b);
+    for (q, &l) in q.iter_mut().zip(l) {
+        *q = if l == f64::NEG_INFINITY {
+            q0
+        } else {
+            1.0 + (b * l).exp()
+        };
+    }
+}
+
+/// `exp(b * -inf)`: 0 for `b > 0`, `inf` for `b < 0`, NaN for `b = 0` or NaN.
+#[inline]
+fn zero_dose_term(b: f64) -> f64 {
+    if b > 0.0 {
+        0.0
+    } else if b < 0.0 {
+        f64::INFINITY
+    } else {
+        f64::NAN
+    }
+}
+
+/// Compensated (TwoSum) sum of `v` in order: R's `sum` accumulates in extended precision,
+/// which this reproduces far better than a plain sum.
+#[inline]
+fn compensated_sum(v: &[f64]) -> f64 {
+    let (mut s, mut comp) = (0.0f64, 0.0f64);
+    for &v in v {
+        // TwoSum: the exact rounding error of s + v, without a branch
+        let t = s + v;
+        let bp = t - s;
+        comp += (s - (t - bp)) + (v - bp);
+        s = t;
+    }
+    s + comp
 }
 
 impl Problem<'_> {
@@ -264,10 +309,10 @@ impl Problem<'_> {
         self.n - 1
     }
 
-    /// The denominators, with drc's arithmetic (`log(dose / e)`, not `log(dose) - log(e)`:
-    /// on ill-posed data BFGS is sensitive to the last bits).
-    fn weights(&self, b: f64, e: f64, w: &mut Weights) {
-        let n = self.x.len();
+    /// `l` for location `e`, with drc's arithmetic (`log(dose / e)`, not
+    /// `log(dose) - log(e)`: on ill-posed data BFGS is sensitive to the last bits).
+    #[inline]
+    fn location_terms(&self, e: f64, l: &mut [f64]) {
         if self.log_logistic {
             // ln(0 / e) is -inf for any e other than 0 or NaN; skipping the call is bit for
             // bit the same and avoids libm's slow divide-by-zero path
@@ -276,42 +321,62 @@ impl Problem<'_> {
             } else {
                 f64::NEG_INFINITY
             };
-            for (l, &x) in w.l[..n].iter_mut().zip(self.x) {
+            for (l, &x) in l.iter_mut().zip(self.x) {
                 *l = if x == 0.0 { l0 } else { (x / e).ln() };
             }
         } else {
-            for (l, &x) in w.l[..n].iter_mut().zip(self.x) {
+            for (l, &x) in l.iter_mut().zip(self.x) {
                 *l = x - e;
             }
         }
-        w.set_slope(b, n);
     }
 
-    /// Sum of squared residuals, accumulated with a compensated (TwoSum) sum: R's `sum`
-    /// accumulates in extended precision, which this reproduces far better than a plain sum.
-    fn rss_w(&self, c: f64, d: f64, w: &Weights) -> f64 {
-        let (mut s, mut comp) = (0.0f64, 0.0f64);
-        for (&y, &q) in self.y.iter().zip(&w.q) {
+    /// The denominators of `(b, e)` into `w`.
+    fn weights(&self, b: f64, e: f64, w: &mut Weights) {
+        let n = self.x.len();
+        self.location_terms(e, &mut w.l[..n]);
+        slope_terms(b, &w.l[..n], &mut w.q[..n]);
+    }
+
+    /// Sum of squared residuals for asymptotes `c`, `d` and denominators `q` (compensated
+    /// sum in point order). The residuals are formed first, in a loop the compiler can
+    /// vectorise, and summed afterwards: the same operations as one fused loop.
+    #[inline]
+    fn rss_q(&self, c: f64, d: f64, q: &[f64], v: &mut [f64; MAX_POINTS]) -> f64 {
+        let n = self.y.len();
+        for ((v, &y), &q) in v[..n].iter_mut().zip(self.y).zip(&q[..n]) {
             let r = y - (c + (d - c) / q);
-            let v = r * r;
-            // TwoSum: the exact rounding error of s + v, without a branch
-            let t = s + v;
-            let bp = t - s;
-            comp += (s - (t - bp)) + (v - bp);
-            s = t;
+            *v = r * r;
         }
-        s + comp
+        compensated_sum(&v[..n])
+    }
+
+    /// Residual sums of squares for two `(c, d)` pairs sharing the denominators `q`.
+    #[inline]
+    fn rss_q2(&self, cd1: (f64, f64), cd2: (f64, f64), q: &[f64], s: &mut Scratch) -> (f64, f64) {
+        let n = self.y.len();
+        let (v1, v2) = (&mut s.v1, &mut s.v2);
+        let (c1, d1) = cd1;
+        let (c2, d2) = cd2;
+        for k in 0..n {
+            let (y, q) = (self.y[k], q[k]);
+            let r1 = y - (c1 + (d1 - c1) / q);
+            let r2 = y - (c2 + (d2 - c2) / q);
+            v1[k] = r1 * r1;
+            v2[k] = r2 * r2;
+        }
+        (compensated_sum(&v1[..n]), compensated_sum(&v2[..n]))
     }
 
     /// Residual sum of squares at free parameters `p` (problem units); fills `w`.
-    fn rss(&self, p: &[f64; 4], w: &mut Weights) -> f64 {
+    fn rss(&self, p: &[f64; 4], w: &mut Weights, s: &mut Scratch) -> f64 {
         let [b, c, d, e] = self.full(p);
         self.weights(b, e, w);
-        self.rss_w(c, d, w)
+        self.rss_q(c, d, &w.q, &mut s.v1)
     }
 
     /// `optim`'s `fminfn`: objective at optimiser coordinates `u` (`p = u * parscale`).
-    fn fminfn(&self, u: &[f64; 4], w: &mut Weights) -> Option<f64> {
+    fn fminfn(&self, u: &[f64; 4], w: &mut Weights, s: &mut Scratch) -> Option<f64> {
         let mut p = [0.0; 4];
         for i in 0..self.n {
             if !u[i].is_finite() {
@@ -319,48 +384,54 @@ impl Problem<'_> {
             }
             p[i] = u[i] * self.parscale[i];
         }
-        Some(self.rss(&p, w))
+        Some(self.rss(&p, w, s))
     }
 
     /// `optim`'s `fmingr` without a gradient function: central differences of `ndeps`.
     /// `w0` holds the weights at `u` (from the `fminfn` call that accepted `u`). `None` on
     /// a non-finite difference (R: error "non-finite finite-difference value").
-    fn fmingr(&self, u: &[f64; 4], w0: &Weights, g: &mut [f64; 4]) -> Option<()> {
+    fn fmingr(&self, u: &[f64; 4], w0: &Weights, g: &mut [f64; 4], s: &mut Scratch) -> Option<()> {
+        let k = self.x.len();
         let mut p = [0.0; 4];
         for i in 0..self.n {
             p[i] = u[i] * self.parscale[i];
         }
-        let mut w = Weights::new();
-        w.l = w0.l;
         let e_at = self.e_index();
         for i in 0..self.n {
+            let plus = (u[i] + NDEPS) * self.parscale[i];
+            let minus = (u[i] - NDEPS) * self.parscale[i];
             let (v1, v2) = if i == e_at {
-                p[i] = (u[i] + NDEPS) * self.parscale[i];
-                let v1 = self.rss(&p, &mut w);
-                p[i] = (u[i] - NDEPS) * self.parscale[i];
-                (v1, self.rss(&p, &mut w))
+                let [b, c, d, _] = self.full(&p);
+                self.location_terms(plus, &mut s.l[..k]);
+                slope_terms(b, &s.l[..k], &mut s.q1[..k]);
+                self.location_terms(minus, &mut s.l[..k]);
+                slope_terms(b, &s.l[..k], &mut s.q2[..k]);
+                (
+                    self.rss_q(c, d, &s.q1, &mut s.v1),
+                    self.rss_q(c, d, &s.q2, &mut s.v2),
+                )
             } else if i == 0 {
                 // b: ln(x / e) does not change
                 let [_, c, d, _] = self.full(&p);
-                let k = self.x.len();
-                w.set_slope((u[i] + NDEPS) * self.parscale[i], k);
-                let v1 = self.rss_w(c, d, &w);
-                w.set_slope((u[i] - NDEPS) * self.parscale[i], k);
-                (v1, self.rss_w(c, d, &w))
+                slope_terms(plus, &w0.l[..k], &mut s.q1[..k]);
+                slope_terms(minus, &w0.l[..k], &mut s.q2[..k]);
+                (
+                    self.rss_q(c, d, &s.q1, &mut s.v1),
+                    self.rss_q(c, d, &s.q2, &mut s.v2),
+                )
             } else {
                 // c or d: the denominators do not change
-                p[i] = (u[i] + NDEPS) * self.parscale[i];
-                let [_, c, d, _] = self.full(&p);
-                let v1 = self.rss_w(c, d, w0);
-                p[i] = (u[i] - NDEPS) * self.parscale[i];
-                let [_, c, d, _] = self.full(&p);
-                (v1, self.rss_w(c, d, w0))
+                p[i] = plus;
+                let [_, c1, d1, _] = self.full(&p);
+                p[i] = minus;
+                let [_, c2, d2, _] = self.full(&p);
+                p[i] = u[i] * self.parscale[i];
+                self.rss_q2((c1, d1), (c2, d2), &w0.q, s)
             };
             g[i] = (v1 - v2) / (2.0 * NDEPS);
             if !g[i].is_finite() {
                 return None;
             }
-            p[i] = u[i] * self.parscale[i];
         }
         Some(())
     }
@@ -430,13 +501,14 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
     // weights of the last evaluated point and of the last accepted one
     let mut w_try = Weights::new();
     let mut w_acc = Weights::new();
-    let mut f = prob.fminfn(&b, &mut w_acc)?;
+    let mut scratch = Scratch::new();
+    let mut f = prob.fminfn(&b, &mut w_acc, &mut scratch)?;
     if !f.is_finite() {
         return None; // "initial value in 'vmmin' is not finite"
     }
     let mut fmin = f;
     let mut gradcount = 1usize;
-    prob.fmingr(&b, &w_acc, &mut g)?;
+    prob.fmingr(&b, &w_acc, &mut g, &mut scratch)?;
     let mut iter = 1usize;
     let mut ilast = gradcount;
     let mut count;
@@ -475,7 +547,7 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
                     }
                 }
                 if count < n {
-                    f = prob.fminfn(&b, &mut w_try)?;
+                    f = prob.fminfn(&b, &mut w_try, &mut scratch)?;
                     accpoint = f.is_finite() && f <= fmin + gradproj * steplength * ACCTOL;
                     if !accpoint {
                         steplength *= STEPREDN;
@@ -494,7 +566,7 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
                 fmin = f;
                 // the accepted point is the last one evaluated
                 std::mem::swap(&mut w_acc, &mut w_try);
-                prob.fmingr(&b, &w_acc, &mut g)?;
+                prob.fmingr(&b, &w_acc, &mut g, &mut scratch)?;
                 gradcount += 1;
                 iter += 1;
                 let mut d1 = 0.0;
@@ -613,7 +685,7 @@ fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFi
     };
     let (par, iterations, converged) = optim(&mut prob, &start)?;
     let [b, c, d, e] = prob.full(&par);
-    let rss = prob.rss(&par, &mut Weights::new()) * rs * rs;
+    let rss = prob.rss(&par, &mut Weights::new(), &mut Scratch::new()) * rs * rs;
     Some(DrcFit {
         b,
         c: fixed_c.unwrap_or(c * rs),
@@ -662,7 +734,7 @@ fn fit_l4_log(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<Dr
         d,
         e: e.exp(),
         model: DrcModel::L4LogDose,
-        rss: prob.rss(&par, &mut Weights::new()),
+        rss: prob.rss(&par, &mut Weights::new(), &mut Scratch::new()),
         iterations,
         converged,
     })
