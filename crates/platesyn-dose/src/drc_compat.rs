@@ -210,16 +210,70 @@ struct Problem<'a> {
     n: usize,
     /// `optim`'s `parscale`.
     parscale: [f64; 4],
+    /// Per-fit constants of the factored LL.4 evaluation (`None` for L.4).
+    fac: Option<Factored>,
+}
+
+/// Per-fit constants of the factored LL.4 evaluation. drc evaluates `exp(b log(x / e))`
+/// afresh at every point of every objective call (about 60 libm calls per BFGS iteration on
+/// an 8-point slice). The same values, to rounding, come from `ln x` computed once per fit
+/// and one `ln e` per call: `l = ln x - ln e`, `t = exp(b l)`; the finite differences then
+/// rescale the base point's `t` instead of re-evaluating: in `e` by
+/// `exp(-b (ln e' - ln e))`, in `b` by `exp(h ln x) exp(-h ln e)` (`h` the step in `b`).
+/// Each objective call then needs `n` calls of `exp` and one of `ln`, each gradient four of
+/// `exp` and two of `ln`. The iterates are drc's up to rounding (a few units in the last
+/// place of `t`, where drc's own `log(x / e)` rounds too).
+#[derive(Clone, Copy)]
+struct Factored {
+    /// `ln x` of the scaled doses (`-inf` at dose 0).
+    lx: [f64; MAX_POINTS],
+    /// `exp(h ln x)` and `exp(-h ln x)` (unused at dose 0).
+    pp: [f64; MAX_POINTS],
+    pm: [f64; MAX_POINTS],
+    /// Finite-difference step in `b`, `ndeps * parscale[0]`.
+    h: f64,
+}
+
+impl Factored {
+    /// Constants for scaled doses `x` and `optim`'s step `h` in `b`.
+    fn new(x: &[f64], h: f64) -> Self {
+        let mut f = Self {
+            lx: [0.0; MAX_POINTS],
+            pp: [0.0; MAX_POINTS],
+            pm: [0.0; MAX_POINTS],
+            h,
+        };
+        for (k, &x) in x.iter().enumerate() {
+            if x == 0.0 {
+                f.lx[k] = f64::NEG_INFINITY;
+                f.pp[k] = 1.0;
+                f.pm[k] = 1.0;
+            } else {
+                let lx = x.ln();
+                f.lx[k] = lx;
+                f.pp[k] = (h * lx).exp();
+                f.pm[k] = (-h * lx).exp();
+            }
+        }
+        f
+    }
 }
 
 /// Per-point terms of one `(b, e)`: `l = ln(x / e)` (LL.4; `x - e` for L.4) and the
 /// denominators `q = 1 + exp(b l)`; the curve is `c + (d - c) / q`. The finite differences
 /// in `b` reuse `l`, those in `c` and `d` reuse `q` (bit for bit the values a fresh
 /// evaluation would give). Only the first `n` (number of points) entries are used.
+/// With the factored evaluation ([`Factored`]) also `t = exp(b l)` and `ln e`.
 #[derive(Clone, Copy)]
 struct Weights {
     l: [f64; MAX_POINTS],
     q: [f64; MAX_POINTS],
+    t: [f64; MAX_POINTS],
+    /// `ln e` (factored evaluation).
+    le: f64,
+    /// Whether `l`, `q` were evaluated directly (L.4, or parameters outside the factored
+    /// evaluation's range); then `t` and `le` are not set.
+    direct: bool,
 }
 
 impl Weights {
@@ -227,6 +281,9 @@ impl Weights {
         Self {
             l: [0.0; MAX_POINTS],
             q: [0.0; MAX_POINTS],
+            t: [0.0; MAX_POINTS],
+            le: 0.0,
+            direct: true,
         }
     }
 }
@@ -295,6 +352,24 @@ fn compensated_sum(v: &[f64]) -> f64 {
     s + comp
 }
 
+/// [`compensated_sum`] of `a` and of `b` (same length), in one loop: the two dependency
+/// chains interleave.
+#[inline]
+fn compensated_sum2(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let (mut s1, mut c1, mut s2, mut c2) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for (&v, &w) in a.iter().zip(b) {
+        let t = s1 + v;
+        let bp = t - s1;
+        c1 += (s1 - (t - bp)) + (v - bp);
+        s1 = t;
+        let t = s2 + w;
+        let bp = t - s2;
+        c2 += (s2 - (t - bp)) + (w - bp);
+        s2 = t;
+    }
+    (s1 + c1, s2 + c2)
+}
+
 impl Problem<'_> {
     /// `(b, c, d, e)` from the free parameters.
     fn full(&self, p: &[f64; 4]) -> [f64; 4] {
@@ -331,11 +406,36 @@ impl Problem<'_> {
         }
     }
 
-    /// The denominators of `(b, e)` into `w`.
+    /// The denominators of `(b, e)` into `w`: factored ([`Factored`]) for LL.4 with a
+    /// finite `b` and `0 < e < inf`, else directly.
     fn weights(&self, b: f64, e: f64, w: &mut Weights) {
         let n = self.x.len();
-        self.location_terms(e, &mut w.l[..n]);
-        slope_terms(b, &w.l[..n], &mut w.q[..n]);
+        let fac = self
+            .fac
+            .as_ref()
+            .filter(|_| e > 0.0 && e < f64::INFINITY && b.is_finite());
+        if let Some(fac) = fac {
+            let le = e.ln();
+            let t0 = zero_dose_term(b);
+            for k in 0..n {
+                let lx = fac.lx[k];
+                let l = lx - le;
+                let t = if lx == f64::NEG_INFINITY {
+                    t0
+                } else {
+                    (b * l).exp()
+                };
+                w.l[k] = l;
+                w.t[k] = t;
+                w.q[k] = 1.0 + t;
+            }
+            w.le = le;
+            w.direct = false;
+        } else {
+            self.location_terms(e, &mut w.l[..n]);
+            slope_terms(b, &w.l[..n], &mut w.q[..n]);
+            w.direct = true;
+        }
     }
 
     /// Sum of squared residuals for asymptotes `c`, `d` and denominators `q` (compensated
@@ -351,21 +451,21 @@ impl Problem<'_> {
         compensated_sum(&v[..n])
     }
 
-    /// Residual sums of squares for two `(c, d)` pairs sharing the denominators `q`.
+    /// Residual sums of squares for `(c1, d1)` with denominators `s.q1` and `(c2, d2)` with
+    /// `s.q2` (each as [`Problem::rss_q`] would give it).
     #[inline]
-    fn rss_q2(&self, cd1: (f64, f64), cd2: (f64, f64), q: &[f64], s: &mut Scratch) -> (f64, f64) {
+    fn rss_pair(&self, cd1: (f64, f64), cd2: (f64, f64), s: &mut Scratch) -> (f64, f64) {
         let n = self.y.len();
-        let (v1, v2) = (&mut s.v1, &mut s.v2);
         let (c1, d1) = cd1;
         let (c2, d2) = cd2;
         for k in 0..n {
-            let (y, q) = (self.y[k], q[k]);
-            let r1 = y - (c1 + (d1 - c1) / q);
-            let r2 = y - (c2 + (d2 - c2) / q);
-            v1[k] = r1 * r1;
-            v2[k] = r2 * r2;
+            let y = self.y[k];
+            let r1 = y - (c1 + (d1 - c1) / s.q1[k]);
+            let r2 = y - (c2 + (d2 - c2) / s.q2[k]);
+            s.v1[k] = r1 * r1;
+            s.v2[k] = r2 * r2;
         }
-        (compensated_sum(&v1[..n]), compensated_sum(&v2[..n]))
+        compensated_sum2(&s.v1[..n], &s.v2[..n])
     }
 
     /// Residual sum of squares at free parameters `p` (problem units); fills `w`.
@@ -400,25 +500,26 @@ impl Problem<'_> {
         for i in 0..self.n {
             let plus = (u[i] + NDEPS) * self.parscale[i];
             let minus = (u[i] - NDEPS) * self.parscale[i];
-            let (v1, v2) = if i == e_at {
+            let factored = if w0.direct {
+                None
+            } else {
+                self.factored_difference(i, plus, minus, &p, w0, s)
+            };
+            let (v1, v2) = if let Some(v) = factored {
+                v
+            } else if i == e_at {
                 let [b, c, d, _] = self.full(&p);
                 self.location_terms(plus, &mut s.l[..k]);
                 slope_terms(b, &s.l[..k], &mut s.q1[..k]);
                 self.location_terms(minus, &mut s.l[..k]);
                 slope_terms(b, &s.l[..k], &mut s.q2[..k]);
-                (
-                    self.rss_q(c, d, &s.q1, &mut s.v1),
-                    self.rss_q(c, d, &s.q2, &mut s.v2),
-                )
+                self.rss_pair((c, d), (c, d), s)
             } else if i == 0 {
                 // b: ln(x / e) does not change
                 let [_, c, d, _] = self.full(&p);
                 slope_terms(plus, &w0.l[..k], &mut s.q1[..k]);
                 slope_terms(minus, &w0.l[..k], &mut s.q2[..k]);
-                (
-                    self.rss_q(c, d, &s.q1, &mut s.v1),
-                    self.rss_q(c, d, &s.q2, &mut s.v2),
-                )
+                self.rss_pair((c, d), (c, d), s)
             } else {
                 // c or d: the denominators do not change
                 p[i] = plus;
@@ -426,7 +527,9 @@ impl Problem<'_> {
                 p[i] = minus;
                 let [_, c2, d2, _] = self.full(&p);
                 p[i] = u[i] * self.parscale[i];
-                self.rss_q2((c1, d1), (c2, d2), &w0.q, s)
+                s.q1[..k].copy_from_slice(&w0.q[..k]);
+                s.q2[..k].copy_from_slice(&w0.q[..k]);
+                self.rss_pair((c1, d1), (c2, d2), s)
             };
             g[i] = (v1 - v2) / (2.0 * NDEPS);
             if !g[i].is_finite() {
@@ -434,6 +537,65 @@ impl Problem<'_> {
             }
         }
         Some(())
+    }
+
+    /// The objective at `plus` and `minus` in free parameter `i` (`e` or `b`) from the base
+    /// point's `t` ([`Factored`]); `None` for the other parameters and where a factor is not
+    /// finite and positive (then the caller evaluates directly).
+    #[inline]
+    fn factored_difference(
+        &self,
+        i: usize,
+        plus: f64,
+        minus: f64,
+        p: &[f64; 4],
+        w0: &Weights,
+        s: &mut Scratch,
+    ) -> Option<(f64, f64)> {
+        let fac = self.fac.as_ref()?;
+        let k = self.x.len();
+        let [b, c, d, _] = self.full(p);
+        let usable = |f: f64| f > 0.0 && f < f64::INFINITY;
+        if i == self.e_index() {
+            if !(usable(plus) && usable(minus)) {
+                return None;
+            }
+            let fp = (-b * (plus.ln() - w0.le)).exp();
+            let fm = (-b * (minus.ln() - w0.le)).exp();
+            if !(usable(fp) && usable(fm)) {
+                return None;
+            }
+            // at dose 0 t is 0, inf or NaN and stays so
+            for j in 0..k {
+                let t = w0.t[j];
+                s.q1[j] = 1.0 + t * fp;
+                s.q2[j] = 1.0 + t * fm;
+            }
+        } else if i == 0 {
+            let ep = (-fac.h * w0.le).exp();
+            let em = (fac.h * w0.le).exp();
+            if !(usable(ep) && usable(em)) {
+                return None;
+            }
+            let (q0p, q0m) = (1.0 + zero_dose_term(plus), 1.0 + zero_dose_term(minus));
+            for j in 0..k {
+                let t = w0.t[j];
+                let zero = fac.lx[j] == f64::NEG_INFINITY;
+                s.q1[j] = if zero {
+                    q0p
+                } else {
+                    1.0 + t * (fac.pp[j] * ep)
+                };
+                s.q2[j] = if zero {
+                    q0m
+                } else {
+                    1.0 + t * (fac.pm[j] * em)
+                };
+            }
+        } else {
+            return None;
+        }
+        Some(self.rss_pair((c, d), (c, d), s))
     }
 
     /// Whether the objective is finite at `p` (problem units), without evaluating it: with
@@ -499,16 +661,16 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
     let mut c = [0.0; 4];
     let mut bm = [[0.0f64; 4]; 4];
     // weights of the last evaluated point and of the last accepted one
-    let mut w_try = Weights::new();
-    let mut w_acc = Weights::new();
+    let mut ws = [Weights::new(), Weights::new()];
+    let mut acc = 0usize;
     let mut scratch = Scratch::new();
-    let mut f = prob.fminfn(&b, &mut w_acc, &mut scratch)?;
+    let mut f = prob.fminfn(&b, &mut ws[acc], &mut scratch)?;
     if !f.is_finite() {
         return None; // "initial value in 'vmmin' is not finite"
     }
     let mut fmin = f;
     let mut gradcount = 1usize;
-    prob.fmingr(&b, &w_acc, &mut g, &mut scratch)?;
+    prob.fmingr(&b, &ws[acc], &mut g, &mut scratch)?;
     let mut iter = 1usize;
     let mut ilast = gradcount;
     let mut count;
@@ -547,7 +709,7 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
                     }
                 }
                 if count < n {
-                    f = prob.fminfn(&b, &mut w_try, &mut scratch)?;
+                    f = prob.fminfn(&b, &mut ws[1 - acc], &mut scratch)?;
                     accpoint = f.is_finite() && f <= fmin + gradproj * steplength * ACCTOL;
                     if !accpoint {
                         steplength *= STEPREDN;
@@ -565,8 +727,8 @@ fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
             if count < n {
                 fmin = f;
                 // the accepted point is the last one evaluated
-                std::mem::swap(&mut w_acc, &mut w_try);
-                prob.fmingr(&b, &w_acc, &mut g, &mut scratch)?;
+                acc = 1 - acc;
+                prob.fmingr(&b, &ws[acc], &mut g, &mut scratch)?;
                 gradcount += 1;
                 iter += 1;
                 let mut d1 = 0.0;
@@ -638,6 +800,9 @@ fn optim(prob: &mut Problem<'_>, start: &[f64; 4]) -> Option<([f64; 4], usize, b
         prob.parscale[i] = if a < 1e-4 { 1.0 } else { a };
         u0[i] = start[i] / prob.parscale[i];
     }
+    if prob.log_logistic {
+        prob.fac = Some(Factored::new(prob.x, NDEPS * prob.parscale[0]));
+    }
     let out = vmmin(prob, u0)?;
     let mut par = [0.0; 4];
     for ((p, u), s) in par.iter_mut().zip(&out.u).zip(&prob.parscale).take(n) {
@@ -677,6 +842,7 @@ fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFi
         fixed_c: fixed_c.map(|c| c / rs),
         n: if fixed_c.is_some() { 3 } else { 4 },
         parscale: [1.0; 4],
+        fac: None,
     };
     let start = if fixed_c.is_some() {
         [b0, d0, e0, 0.0]
@@ -720,6 +886,7 @@ fn fit_l4_log(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<Dr
         fixed_c,
         n: if fixed_c.is_some() { 3 } else { 4 },
         parscale: [1.0; 4],
+        fac: None,
     };
     let start = if fixed_c.is_some() {
         [b0, d0, e0, 0.0]

@@ -4,7 +4,10 @@
 //! clock on a loaded machine). With `fingerprint <dir>` instead prints the full `Debug` of the
 //! scored reference blocks in `<dir>/sf_drc` and of 300 perturbed bench blocks, so that two
 //! builds can be diffed for bit-identical output.
-//! Usage: `block_timing [reps]` or `block_timing fingerprint ../shared/ref/synergy`.
+//! With `cells <dir>` prints the ZIP and Loewe score of every cell of the same blocks, one
+//! per line, for comparing two builds number by number.
+//! Usage: `block_timing [reps]`, `block_timing fingerprint ../shared/ref/synergy` or
+//! `block_timing cells ../shared/ref/synergy`.
 
 use std::hint::black_box;
 
@@ -41,7 +44,9 @@ fn cpu_ns() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn fingerprint(dir: &str) {
+/// The reference blocks of `<dir>/sf_drc` and 300 perturbed bench blocks, with names.
+fn blocks(dir: &str) -> Vec<(String, DoseMatrix)> {
+    let mut out = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(format!("{dir}/sf_drc"))
         .expect("sf_drc dir")
         .map(|e| e.expect("entry").path())
@@ -74,19 +79,32 @@ fn fingerprint(dir: &str) {
             })
             .collect();
         let m = DoseMatrix::new("ref", ResponseScale::PERCENT_INHIBITION, &pts).expect("block");
-        println!(
-            "{}\n{:?}",
-            p.display(),
-            score_block(&m, ScoreOptions::default())
-        );
+        out.push((p.display().to_string(), m));
     }
     for k in 0..300 {
         let kf = f64::from(k);
-        let m = matrix(0.002 + 0.0005 * kf, 0.37 * kf);
-        println!(
-            "perturbed {k}\n{:?}",
-            score_block(&m, ScoreOptions::default())
-        );
+        out.push((
+            format!("perturbed {k}"),
+            matrix(0.002 + 0.0005 * kf, 0.37 * kf),
+        ));
+    }
+    out
+}
+
+fn fingerprint(dir: &str) {
+    for (name, m) in blocks(dir) {
+        println!("{name}\n{:?}", score_block(&m, ScoreOptions::default()));
+    }
+}
+
+fn cells(dir: &str) {
+    for (name, m) in blocks(dir) {
+        let s = score_block(&m, ScoreOptions::default());
+        for (model, sm) in [("zip", &s.zip), ("loewe", &s.loewe)] {
+            for (i, j, c) in sm.cells.iter() {
+                println!("{name}\t{model}\t{i}\t{j}\t{:?}", c.value());
+            }
+        }
     }
 }
 
@@ -95,6 +113,10 @@ fn main() {
     let first = args.next();
     if first.as_deref() == Some("fingerprint") {
         fingerprint(&args.next().expect("reference dir"));
+        return;
+    }
+    if first.as_deref() == Some("cells") {
+        cells(&args.next().expect("reference dir"));
         return;
     }
     let reps: u32 = first.map_or(2000, |s| s.parse().expect("reps"));
