@@ -651,9 +651,12 @@ struct VmminOut {
 }
 
 /// R's `vmmin` (variable-metric BFGS of Nash), `abstol = -Inf`. `None` where R errors.
+/// `N` is the number of free parameters (`prob.n`); as a constant it lets the compiler
+/// unroll the small matrix loops (same operations in the same order).
 #[allow(clippy::many_single_char_names, clippy::too_many_lines)]
-fn vmmin(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
-    let n = prob.n;
+fn vmmin<const N: usize>(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
+    debug_assert_eq!(prob.n, N);
+    let n = N;
     let mut b = start;
     let mut g = [0.0; 4];
     let mut t = [0.0; 4];
@@ -803,7 +806,11 @@ fn optim(prob: &mut Problem<'_>, start: &[f64; 4]) -> Option<([f64; 4], usize, b
     if prob.log_logistic {
         prob.fac = Some(Factored::new(prob.x, NDEPS * prob.parscale[0]));
     }
-    let out = vmmin(prob, u0)?;
+    let out = if n == 3 {
+        vmmin::<3>(prob, u0)?
+    } else {
+        vmmin::<4>(prob, u0)?
+    };
     let mut par = [0.0; 4];
     for ((p, u), s) in par.iter_mut().zip(&out.u).zip(&prob.parscale).take(n) {
         *p = u * s;

@@ -564,15 +564,20 @@ pub(crate) fn loewe(
                 if !fa.inverse_sf(obs).is_finite() && !fb.inverse_sf(obs).is_finite() {
                     Some(fa.predict(a + b).max(fb.predict(a + b)))
                 } else {
+                    // distances first (a loop the compiler vectorises), then the first
+                    // smallest non-NaN one
+                    let mut dist = [0.0f64; SF_LOEWE_STEPS];
+                    for ((dk, &ak), &bk) in dist.iter_mut().zip(&xa).zip(&xb) {
+                        *dk = (a / ak + b / bk - 1.0).abs();
+                    }
                     let mut best = f64::INFINITY;
                     let mut arg = None;
-                    for k in 0..grid.len() {
-                        let dist = (a / xa[k] + b / xb[k] - 1.0).abs();
-                        if dist.is_nan() {
+                    for (k, &dk) in dist.iter().enumerate().take(grid.len()) {
+                        if dk.is_nan() {
                             continue;
                         }
-                        if arg.is_none() || dist < best {
-                            best = dist;
+                        if arg.is_none() || dk < best {
+                            best = dk;
                             arg = Some(k);
                         }
                     }
