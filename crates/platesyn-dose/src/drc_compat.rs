@@ -30,12 +30,18 @@
 //! location `e_L` is returned as the same curve with `e = exp(e_L)` (identical predictions at
 //! every dose > 0; drc evaluates the dose-0 point at `1e-10`).
 //!
-//! Arithmetic follows drc's expressions (`log(dose / e)`, `(d - c) / (1 + exp(...))`); R's
-//! extended-precision `sum` is approximated by a compensated sum. Not reproduced bit for bit:
-//! R fits the self-starter line by QR and rounds its sums from 80 bits. On well-posed data
-//! this does not matter; on ill-posed data (where BFGS creeps along a flat valley) the last
-//! bits can move drc's stopping point, by up to ~0.2 points of a block-mean score on the
-//! SynergyFinder examples (docs/synergy.md).
+//! The algorithm (starter, `optim`'s finite differences and BFGS steps, tolerances) is drc's;
+//! the arithmetic is drc's up to rounding. drc evaluates `(d - c) / (1 + exp(b log(x / e)))`
+//! afresh at every point of every objective call; here `ln x` is computed once per fit,
+//! `ln e` once per call, and the finite differences in `b` and `e` rescale the base point's
+//! `exp` terms (`Factored`): about 4x fewer `exp`/`ln` calls, the same values to a few
+//! units in the last place. R's extended-precision `sum` is approximated by a compensated
+//! sum. Not reproduced bit for bit: R fits the self-starter line by QR and rounds its sums
+//! from 80 bits, and the factored evaluation rounds differently. On well-posed data this
+//! does not matter; on ill-posed data (where BFGS creeps along a flat valley) the last bits
+//! can move drc's stopping point, by up to ~0.3 points of a block-mean score on the
+//! SynergyFinder examples (docs/synergy.md), and on a noise-only slice can decide whether
+//! drc's LL.4 converges or fails (then the `L.4` fallback is used).
 
 // Negated float comparisons are deliberate: they send NaN down the same branch as R's C code.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -384,8 +390,8 @@ impl Problem<'_> {
         self.n - 1
     }
 
-    /// `l` for location `e`, with drc's arithmetic (`log(dose / e)`, not
-    /// `log(dose) - log(e)`: on ill-posed data BFGS is sensitive to the last bits).
+    /// `l` for location `e`, with drc's arithmetic (`log(dose / e)`); used by L.4 and where
+    /// the factored evaluation does not apply (`e <= 0`, non-finite parameters).
     #[inline]
     fn location_terms(&self, e: f64, l: &mut [f64]) {
         if self.log_logistic {
