@@ -570,18 +570,19 @@ pub(crate) fn loewe(
                     for ((dk, &ak), &bk) in dist.iter_mut().zip(&xa).zip(&xb) {
                         *dk = (a / ak + b / bk - 1.0).abs();
                     }
+                    let dist = &dist[..grid.len()];
+                    // first strictly smallest finite distance (NaN never compares less)
                     let mut best = f64::INFINITY;
                     let mut arg = None;
-                    for (k, &dk) in dist.iter().enumerate().take(grid.len()) {
-                        if dk.is_nan() {
-                            continue;
-                        }
-                        if arg.is_none() || dk < best {
+                    for (k, &dk) in dist.iter().enumerate() {
+                        if dk < best {
                             best = dk;
                             arg = Some(k);
                         }
                     }
-                    arg.map(|k| grid[k])
+                    // none finite: the first non-NaN one (an infinite distance), if any
+                    arg.or_else(|| dist.iter().position(|d| !d.is_nan()))
+                        .map(|k| grid[k])
                 }
             }
             LoeweMode::Exact => {
