@@ -297,6 +297,8 @@ impl Weights {
 /// Work buffers of the finite differences and residual sums, set up once per fit (zeroing
 /// them per evaluation cost more than the arithmetic on 8-point slices).
 struct Scratch {
+    /// Squared residuals of the up to 8 finite-difference points, point-major.
+    res: [[f64; 8]; MAX_POINTS],
     l: [f64; MAX_POINTS],
     q1: [f64; MAX_POINTS],
     q2: [f64; MAX_POINTS],
@@ -307,6 +309,7 @@ struct Scratch {
 impl Scratch {
     fn new() -> Self {
         Self {
+            res: [[0.0; 8]; MAX_POINTS],
             l: [0.0; MAX_POINTS],
             q1: [0.0; MAX_POINTS],
             q2: [0.0; MAX_POINTS],
@@ -496,7 +499,16 @@ impl Problem<'_> {
     /// `optim`'s `fmingr` without a gradient function: central differences of `ndeps`.
     /// `w0` holds the weights at `u` (from the `fminfn` call that accepted `u`). `None` on
     /// a non-finite difference (R: error "non-finite finite-difference value").
-    fn fmingr(&self, u: &[f64; 4], w0: &Weights, g: &mut [f64; 4], s: &mut Scratch) -> Option<()> {
+    fn fmingr<const N: usize>(
+        &self,
+        u: &[f64; 4],
+        w0: &Weights,
+        g: &mut [f64; 4],
+        s: &mut Scratch,
+    ) -> Option<()> {
+        if let Some(ok) = self.fmingr_factored::<N>(u, w0, g, s) {
+            return ok.then_some(());
+        }
         let k = self.x.len();
         let mut p = [0.0; 4];
         for i in 0..self.n {
@@ -543,6 +555,106 @@ impl Problem<'_> {
             }
         }
         Some(())
+    }
+
+    /// [`Problem::fmingr`] with every difference from the base point's terms ([`Factored`]):
+    /// the `2 N` residual vectors are formed in one pass over the points and their
+    /// compensated sums run interleaved (each the same operations, in the same order, as
+    /// [`compensated_sum`]). `None` where it does not apply (direct evaluation, or a factor
+    /// that is not finite and positive); else whether all differences are finite.
+    #[inline]
+    fn fmingr_factored<const N: usize>(
+        &self,
+        u: &[f64; 4],
+        w0: &Weights,
+        g: &mut [f64; 4],
+        s: &mut Scratch,
+    ) -> Option<bool> {
+        let fac = self.fac.as_ref()?;
+        if w0.direct {
+            return None;
+        }
+        let k = self.x.len();
+        let ps = &self.parscale;
+        let mut p = [0.0; 4];
+        for i in 0..N {
+            p[i] = u[i] * ps[i];
+        }
+        let [b, c, d, _] = self.full(&p);
+        let usable = |f: f64| f > 0.0 && f < f64::INFINITY;
+        let ie = N - 1;
+        let (e_plus, e_minus) = ((u[ie] + NDEPS) * ps[ie], (u[ie] - NDEPS) * ps[ie]);
+        if !(usable(e_plus) && usable(e_minus)) {
+            return None;
+        }
+        let fep = (-b * (e_plus.ln() - w0.le)).exp();
+        let fem = (-b * (e_minus.ln() - w0.le)).exp();
+        let ebp = (-fac.h * w0.le).exp();
+        let ebm = (fac.h * w0.le).exp();
+        if !(usable(fep) && usable(fem) && usable(ebp) && usable(ebm)) {
+            return None;
+        }
+        let (b_plus, b_minus) = ((u[0] + NDEPS) * ps[0], (u[0] - NDEPS) * ps[0]);
+        let (q0p, q0m) = (1.0 + zero_dose_term(b_plus), 1.0 + zero_dose_term(b_minus));
+        // (c, d) of each difference point; those of b and e keep (c, d)
+        let mut cd = [(c, d); 8];
+        for i in 1..ie {
+            let mut q = p;
+            q[i] = (u[i] + NDEPS) * ps[i];
+            let [_, c1, d1, _] = self.full(&q);
+            q[i] = (u[i] - NDEPS) * ps[i];
+            let [_, c2, d2, _] = self.full(&q);
+            cd[2 * i] = (c1, d1);
+            cd[2 * i + 1] = (c2, d2);
+        }
+        for j in 0..k {
+            let (y, t, q) = (self.y[j], w0.t[j], w0.q[j]);
+            let zero = fac.lx[j] == f64::NEG_INFINITY;
+            let res = &mut s.res[j];
+            let sq = |(c, d): (f64, f64), q: f64| {
+                let r = y - (c + (d - c) / q);
+                r * r
+            };
+            // b: t exp(+-h l); at dose 0 the limit for the shifted slope
+            let qbp = if zero {
+                q0p
+            } else {
+                1.0 + t * (fac.pp[j] * ebp)
+            };
+            let qbm = if zero {
+                q0m
+            } else {
+                1.0 + t * (fac.pm[j] * ebm)
+            };
+            res[0] = sq(cd[0], qbp);
+            res[1] = sq(cd[1], qbm);
+            for i in 1..ie {
+                res[2 * i] = sq(cd[2 * i], q);
+                res[2 * i + 1] = sq(cd[2 * i + 1], q);
+            }
+            // e: t exp(-b (ln e' - ln e)); at dose 0 t is 0, inf or NaN and stays so
+            res[2 * ie] = sq(cd[2 * ie], 1.0 + t * fep);
+            res[2 * ie + 1] = sq(cd[2 * ie + 1], 1.0 + t * fem);
+        }
+        let (mut sum, mut comp) = ([0.0f64; 8], [0.0f64; 8]);
+        for res in &s.res[..k] {
+            for v in 0..2 * N {
+                let x = res[v];
+                let t = sum[v] + x;
+                let bp = t - sum[v];
+                comp[v] += (sum[v] - (t - bp)) + (x - bp);
+                sum[v] = t;
+            }
+        }
+        for i in 0..N {
+            let v1 = sum[2 * i] + comp[2 * i];
+            let v2 = sum[2 * i + 1] + comp[2 * i + 1];
+            g[i] = (v1 - v2) / (2.0 * NDEPS);
+            if !g[i].is_finite() {
+                return Some(false);
+            }
+        }
+        Some(true)
     }
 
     /// The objective at `plus` and `minus` in free parameter `i` (`e` or `b`) from the base
@@ -679,7 +791,7 @@ fn vmmin<const N: usize>(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut
     }
     let mut fmin = f;
     let mut gradcount = 1usize;
-    prob.fmingr(&b, &ws[acc], &mut g, &mut scratch)?;
+    prob.fmingr::<N>(&b, &ws[acc], &mut g, &mut scratch)?;
     let mut iter = 1usize;
     let mut ilast = gradcount;
     let mut count;
@@ -737,7 +849,7 @@ fn vmmin<const N: usize>(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut
                 fmin = f;
                 // the accepted point is the last one evaluated
                 acc = 1 - acc;
-                prob.fmingr(&b, &ws[acc], &mut g, &mut scratch)?;
+                prob.fmingr::<N>(&b, &ws[acc], &mut g, &mut scratch)?;
                 gradcount += 1;
                 iter += 1;
                 let mut d1 = 0.0;
