@@ -161,6 +161,10 @@ pub fn combination_index(
         }
     }
     cells.sort_by(|x, y| x.0.total_cmp(&y.0));
+    // single-agent doses at each effect level, shared by all rays
+    let single_at_levels =
+        |e: Option<MedianEffect>| ED_LEVELS.map(|x| e.and_then(|e| e.dose_for(x)));
+    let (xa_levels, xb_levels) = (single_at_levels(fit_a), single_at_levels(fit_b));
     let mut rays = Vec::new();
     let mut k = 0;
     while k < cells.len() {
@@ -172,18 +176,18 @@ pub fn combination_index(
         k = end;
         let total: Vec<f64> = group.iter().map(|c| c.1 + c.2).collect();
         let fas: Vec<f64> = group.iter().map(|c| c.3).collect();
-        let (Some(fit), Some(ea), Some(eb)) = (MedianEffect::fit(&total, &fas), fit_a, fit_b)
-        else {
+        let (Some(fit), Some(_), Some(_)) = (MedianEffect::fit(&total, &fas), fit_a, fit_b) else {
             continue;
         };
         let ratio = group[0].1 / group[0].2;
         let share_a = ratio / (1.0 + ratio);
         let levels = ED_LEVELS
             .iter()
-            .filter_map(|&x| {
+            .zip(xa_levels.iter().zip(&xb_levels))
+            .filter_map(|(&x, (&xa, &xb))| {
                 let d = fit.dose_for(x)?;
                 let (a, b) = (d * share_a, d * (1.0 - share_a));
-                let (xa, xb) = (ea.dose_for(x)?, eb.dose_for(x)?);
+                let (xa, xb) = (xa?, xb?);
                 Some(EffectLevelCi {
                     fa: x,
                     ci: a / xa + b / xb,

@@ -564,19 +564,25 @@ pub(crate) fn loewe(
                 if !fa.inverse_sf(obs).is_finite() && !fb.inverse_sf(obs).is_finite() {
                     Some(fa.predict(a + b).max(fb.predict(a + b)))
                 } else {
+                    // distances first (a loop the compiler vectorises), then the first
+                    // smallest non-NaN one
+                    let mut dist = [0.0f64; SF_LOEWE_STEPS];
+                    for ((dk, &ak), &bk) in dist.iter_mut().zip(&xa).zip(&xb) {
+                        *dk = (a / ak + b / bk - 1.0).abs();
+                    }
+                    let dist = &dist[..grid.len()];
+                    // first strictly smallest finite distance (NaN never compares less)
                     let mut best = f64::INFINITY;
                     let mut arg = None;
-                    for k in 0..grid.len() {
-                        let dist = (a / xa[k] + b / xb[k] - 1.0).abs();
-                        if dist.is_nan() {
-                            continue;
-                        }
-                        if arg.is_none() || dist < best {
-                            best = dist;
+                    for (k, &dk) in dist.iter().enumerate() {
+                        if dk < best {
+                            best = dk;
                             arg = Some(k);
                         }
                     }
-                    arg.map(|k| grid[k])
+                    // none finite: the first non-NaN one (an infinite distance), if any
+                    arg.or_else(|| dist.iter().position(|d| !d.is_nan()))
+                        .map(|k| grid[k])
                 }
             }
             LoeweMode::Exact => {

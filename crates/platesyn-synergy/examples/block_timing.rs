@@ -1,0 +1,134 @@
+//! Per-block cost of `score_block` with the default options (drc-compatible fits, SF-mode
+//! Loewe, ZIP, Bliss, HSA, combination index) on the criterion bench's 8x8 block, as thread
+//! CPU time from `/proc/thread-self/schedstat` (nanosecond resolution; independent of wall
+//! clock on a loaded machine). With `fingerprint <dir>` instead prints the full `Debug` of the
+//! scored reference blocks in `<dir>/sf_drc` and of 300 perturbed bench blocks, so that two
+//! builds can be diffed for bit-identical output.
+//! With `cells <dir>` prints the ZIP and Loewe score of every cell of the same blocks, one
+//! per line, for comparing two builds number by number.
+//! Usage: `block_timing [reps]`, `block_timing fingerprint ../shared/ref/synergy` or
+//! `block_timing cells ../shared/ref/synergy`.
+
+use std::hint::black_box;
+
+use platesyn_synergy::{DoseMatrix, Point, ResponseScale, ScoreOptions, score_block};
+
+/// The bench's 8x8 matrix (benches/synergy.rs), with `noise` scaling the smooth
+/// deterministic disturbance and `phase` shifting it.
+fn matrix(noise: f64, phase: f64) -> DoseMatrix {
+    let hill = |d: f64, emax: f64, h: f64, c: f64| {
+        1.0 + (emax - 1.0) * d.powf(h) / (c.powf(h) + d.powf(h))
+    };
+    let da: Vec<f64> = std::iter::once(0.0)
+        .chain((0..7).map(|k| 0.01 * 3f64.powi(k)))
+        .collect();
+    let db: Vec<f64> = std::iter::once(0.0)
+        .chain((0..7).map(|k| 0.02 * 3f64.powi(k)))
+        .collect();
+    let mut v = Vec::new();
+    for (i, &a) in da.iter().enumerate() {
+        for (j, &b) in db.iter().enumerate() {
+            let e = hill(a, 0.05, 1.5, 0.3) * hill(b, 0.25, 1.0, 1.0);
+            let k = (i * 8 + j) as f64;
+            v.push(e * (1.0 - 0.3 * (i * j) as f64 / 49.0) + noise * (1.7 * k + 0.3 + phase).sin());
+        }
+    }
+    DoseMatrix::from_grid("bench", ResponseScale::FRACTION_VIABILITY, &da, &db, &v).expect("8x8")
+}
+
+/// Thread CPU time in nanoseconds (first field of `/proc/thread-self/schedstat`).
+fn cpu_ns() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// The reference blocks of `<dir>/sf_drc` and 300 perturbed bench blocks, with names.
+fn blocks(dir: &str) -> Vec<(String, DoseMatrix)> {
+    let mut out = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(format!("{dir}/sf_drc"))
+        .expect("sf_drc dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| !p.to_string_lossy().contains("summary"))
+        .collect();
+    names.sort();
+    for p in names {
+        let text = std::fs::read_to_string(&p).expect("csv");
+        let mut lines = text.lines();
+        let head: Vec<&str> = lines.next().expect("header").split(',').collect();
+        let col = |name: &str| {
+            head.iter()
+                .position(|h| h.trim_matches('"') == name)
+                .expect("column")
+        };
+        let (ca, cb, cr) = (
+            col("drug_a_conc"),
+            col("drug_b_conc"),
+            col("inhibition_pct"),
+        );
+        let pts: Vec<Point> = lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                let num = |k: usize| f[k].trim_matches('"').parse::<f64>().unwrap_or(f64::NAN);
+                Point {
+                    conc_a: num(ca),
+                    conc_b: num(cb),
+                    response: num(cr),
+                }
+            })
+            .collect();
+        let m = DoseMatrix::new("ref", ResponseScale::PERCENT_INHIBITION, &pts).expect("block");
+        out.push((p.display().to_string(), m));
+    }
+    for k in 0..300 {
+        let kf = f64::from(k);
+        out.push((
+            format!("perturbed {k}"),
+            matrix(0.002 + 0.0005 * kf, 0.37 * kf),
+        ));
+    }
+    out
+}
+
+fn fingerprint(dir: &str) {
+    for (name, m) in blocks(dir) {
+        println!("{name}\n{:?}", score_block(&m, ScoreOptions::default()));
+    }
+}
+
+fn cells(dir: &str) {
+    for (name, m) in blocks(dir) {
+        let s = score_block(&m, ScoreOptions::default());
+        for (model, sm) in [("zip", &s.zip), ("loewe", &s.loewe)] {
+            for (i, j, c) in sm.cells.iter() {
+                println!("{name}\t{model}\t{i}\t{j}\t{:?}", c.value());
+            }
+        }
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let first = args.next();
+    if first.as_deref() == Some("fingerprint") {
+        fingerprint(&args.next().expect("reference dir"));
+        return;
+    }
+    if first.as_deref() == Some("cells") {
+        cells(&args.next().expect("reference dir"));
+        return;
+    }
+    let reps: u32 = first.map_or(2000, |s| s.parse().expect("reps"));
+    let m = matrix(0.01, 0.0);
+    let opts = ScoreOptions::default();
+    for _ in 0..reps / 10 {
+        black_box(score_block(black_box(&m), opts));
+    }
+    let c0 = cpu_ns();
+    for _ in 0..reps {
+        black_box(score_block(black_box(&m), opts));
+    }
+    let c1 = cpu_ns();
+    println!("{:.4} ms CPU per block", (c1 - c0) / f64::from(reps) / 1e6);
+}
