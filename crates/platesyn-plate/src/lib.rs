@@ -21,6 +21,8 @@ pub use layout::{
 pub use model::{Flag, Metadata, Plate, PlateFile, Read, SourceFormat, Value};
 pub use well::{PlateFormat, WellId};
 pub mod formats;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod text;
 pub mod tidy;
 pub mod write;

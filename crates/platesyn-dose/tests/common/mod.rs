@@ -2,8 +2,6 @@
 //! dose-response reference CSVs, and every numerical tolerance (one place).
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
 /// Tolerances, each traced to the precision of its reference.
 pub mod tol {
     /// LL.4 ryegrass parameters vs drc's printed `coef()` (7 significant digits; drc's
@@ -38,21 +36,7 @@ pub mod tol {
     pub const HAND_ABS: f64 = 1e-9;
 }
 
-/// `../shared/ref` beside the project root, if present. When it is missing: panics under
-/// `CI=true`, else prints "skipped: no ../shared" and returns `None`.
-pub fn shared_ref() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but ../shared/ref is missing at {}",
-        p.display()
-    );
-    eprintln!("skipped: no ../shared");
-    None
-}
+pub use platesyn_plate::testing::shared_ref;
 
 /// Parse a number, accepting the `np.float64(1.5)` wrapping of the NIST CSVs.
 pub fn num(s: &str) -> f64 {

@@ -4,21 +4,8 @@
 
 use std::path::PathBuf;
 
-/// `../shared/ref` beside the project root, if present. When it is missing: panics under
-/// `CI=true`, else prints "skipped: no ../shared" and returns `None`.
-pub fn shared_ref() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but ../shared/ref is missing at {}",
-        p.display()
-    );
-    eprintln!("skipped: no ../shared");
-    None
-}
+#[allow(unused_imports)] // not every test binary including this module reads ../shared
+pub use platesyn_plate::testing::shared_ref;
 
 /// One row of an `expected/*.expected.csv` table.
 #[derive(Debug, Clone, PartialEq)]

@@ -46,21 +46,7 @@ pub mod tol {
     pub const EXACT: f64 = 1e-9;
 }
 
-/// `../shared/ref` beside the project root, if present. When it is missing: panics under
-/// `CI=true`, else prints "skipped: no ../shared" and returns `None`.
-pub fn shared_ref() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but ../shared/ref is missing at {}",
-        p.display()
-    );
-    eprintln!("skipped: no ../shared");
-    None
-}
+pub use platesyn_plate::testing::shared_ref;
 
 /// `../shared/ref/synergy`, if present.
 pub fn synergy_ref() -> Option<PathBuf> {
