@@ -188,9 +188,25 @@ impl Ctx<'_> {
     }
 }
 
-/// Best-effort 1-based line of a section such as `row.A-D` or `block.2x2.A1`: the first
-/// table header or dotted key line mentioning its last component.
+/// Best-effort 1-based line of a section such as `row.A-D` or `block.2x2.A1`: the table
+/// header naming exactly that section (quotes and spaces aside), else the first table header
+/// or dotted key line mentioning its last component.
 fn section_line(text: &str, section: &str) -> Option<usize> {
+    let bare = |h: &str| -> String {
+        h.chars()
+            .filter(|c| !matches!(c, '\'' | '"' | ' ' | '\t'))
+            .collect()
+    };
+    let want = bare(section);
+    let exact = text.lines().position(|l| {
+        l.trim()
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .is_some_and(|(h, _)| !h.starts_with('[') && bare(h) == want)
+    });
+    if let Some(i) = exact {
+        return Some(i + 1);
+    }
     let parts: Vec<&str> = section.split('.').collect();
     let last = parts.last()?.trim_matches('\'');
     let first = parts.first()?;
