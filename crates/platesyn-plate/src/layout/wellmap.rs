@@ -307,10 +307,10 @@ fn put(
 }
 
 /// Add to `into` the parameters of `lower` whose keys it does not have yet (lower
-/// precedence).
+/// precedence). Keys of one layout are interned: the same key is the same `Arc`.
 fn fill<'a>(into: &mut Vec<&'a Param>, lower: &'a Params) {
     for p in lower {
-        if !into.iter().any(|q| q.key == p.key) {
+        if !into.iter().any(|q| Arc::ptr_eq(&q.key, &p.key)) {
             into.push(p);
         }
     }
@@ -548,6 +548,24 @@ fn parse_size(size: &str) -> Option<(u16, u16)> {
 }
 
 fn check_block_conflicts(ctx: &Ctx<'_>, blocks: &[Block]) -> Result<(), PlateError> {
+    // a conflict needs two blocks of the same size over the same well, both setting a
+    // concentration: most layouts have none, and need no per-well merge
+    let has_conc = |b: &Block| b.params.iter().any(|p| CONC_KEYS.contains(&&*p.key));
+    let overlap = |a: &Block, b: &Block| {
+        a.corner.row < b.corner.row + b.h
+            && b.corner.row < a.corner.row + a.h
+            && a.corner.col < b.corner.col + b.w
+            && b.corner.col < a.corner.col + a.w
+    };
+    let conc: Vec<&Block> = blocks.iter().filter(|b| has_conc(b)).collect();
+    let any = conc.iter().enumerate().any(|(i, a)| {
+        conc[i + 1..]
+            .iter()
+            .any(|b| a.area() == b.area() && overlap(a, b))
+    });
+    if !any {
+        return Ok(());
+    }
     // only concentrations can conflict, so only they are merged
     let mut by_well: BTreeMap<(WellId, usize), Params> = BTreeMap::new();
     for b in blocks {
@@ -837,11 +855,15 @@ fn resolve(
     plate_name: &str,
 ) -> Result<BTreeMap<WellId, WellInfo>, PlateError> {
     levels.check_inclusion(ctx, plate_name)?;
-    let mut included: BTreeSet<WellId> = BTreeSet::new();
+    let mut included = WellSet::new(ctx.limit);
     for s in levels.each() {
-        included.extend(s.wells.keys().copied());
+        for &w in s.wells.keys() {
+            included.insert(w);
+        }
         for b in &s.blocks {
-            included.extend(b.wells());
+            for w in b.wells() {
+                included.insert(w);
+            }
         }
     }
     let rows = || levels.each().flat_map(|s| s.rows.keys().copied());
@@ -858,15 +880,13 @@ fn resolve(
             included.insert(WellId::new(r, c));
         }
     }
-    for &w in &included {
-        ctx.check_on_plate("well", w).map_err(|_| {
-            PlateError::at_well(
-                ctx.source,
-                None,
-                &w.to_string(),
-                format!("well {w} is outside the {} plate", ctx.limit),
-            )
-        })?;
+    if let Some(w) = included.outside {
+        return Err(PlateError::at_well(
+            ctx.source,
+            None,
+            &w.to_string(),
+            format!("well {w} is outside the {} plate", ctx.limit),
+        ));
     }
     // smaller blocks first; among equal sizes the later-defined one first (it wins); the
     // plate's blocks come after the top level's
@@ -885,9 +905,9 @@ fn resolve(
         )
         .collect();
     blocks.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    let mut out = BTreeMap::new();
+    let mut out = Vec::with_capacity(included.len());
     let mut acc: Vec<&Param> = Vec::new();
-    for w in included {
+    for w in included.iter() {
         acc.clear();
         for s in levels.each() {
             if let Some(p) = s.wells.get(&w) {
@@ -910,15 +930,56 @@ fn resolve(
         for s in levels.each() {
             fill(&mut acc, &s.expt);
         }
-        acc.sort_by(|a, b| a.key.cmp(&b.key));
+        acc.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         let mut info = WellInfo::default();
         for p in &acc {
             apply_key(&mut info, &p.key, &p.text, p.number)
                 .map_err(|m| ctx.err(&p.section, Some(w), m))?;
         }
-        out.insert(w, info);
+        out.push((w, info));
     }
-    Ok(out)
+    // in well order already: the map is built in bulk
+    Ok(out.into_iter().collect())
+}
+
+/// A set of wells of a plate of at most 64 columns, one bit per well, iterated in
+/// [`WellId`] order (row by row).
+struct WellSet {
+    rows: Vec<u64>,
+    limit: PlateFormat,
+    /// The first well (in [`WellId`] order) outside the plate that was inserted.
+    outside: Option<WellId>,
+}
+
+impl WellSet {
+    fn new(limit: PlateFormat) -> Self {
+        Self {
+            rows: vec![0; usize::from(limit.rows)],
+            limit,
+            outside: None,
+        }
+    }
+
+    fn insert(&mut self, w: WellId) {
+        if self.limit.contains(w) && w.col < 64 {
+            self.rows[usize::from(w.row)] |= 1 << w.col;
+        } else if self.outside.is_none_or(|o| w < o) {
+            self.outside = Some(w);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.rows.iter().map(|r| r.count_ones() as usize).sum()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = WellId> + '_ {
+        self.rows.iter().enumerate().flat_map(|(r, &bits)| {
+            let r = u16::try_from(r).unwrap_or(u16::MAX);
+            (0..64u16)
+                .filter(move |c| bits & (1 << c) != 0)
+                .map(move |c| WellId::new(r, c))
+        })
+    }
 }
 
 fn resolve_path(base: Option<&Path>, p: &str) -> String {
