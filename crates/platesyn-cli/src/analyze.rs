@@ -115,21 +115,23 @@ fn bind_paths(layout: &LazyLayout, exports: &[PathBuf]) -> (Vec<(usize, PathBuf)
     (bound, issues)
 }
 
-/// The plate of `file` that layout plate `lp` refers to.
-fn pick_plate(file: &PlateFile, name: &str, nth: usize) -> Result<platesyn_plate::Plate, String> {
+/// Which plate of `file` the layout plate `name` (the `nth` bound to this file) refers to:
+/// the only one, else the one with that name, else the `nth`.
+fn pick_plate(file: &PlateFile, name: &str, nth: usize) -> Result<usize, String> {
     if file.plates.len() == 1 {
-        return Ok(file.plates[0].clone());
+        return Ok(0);
     }
-    if let Some(p) = file.plates.iter().find(|p| p.id == name) {
-        return Ok(p.clone());
+    if let Some(i) = file.plates.iter().position(|p| p.id == name) {
+        return Ok(i);
     }
-    file.plates.get(nth).cloned().ok_or_else(|| {
-        format!(
-            "the file holds {} plates and none is named {:?}",
-            file.plates.len(),
-            name
-        )
-    })
+    if nth < file.plates.len() {
+        return Ok(nth);
+    }
+    Err(format!(
+        "the file holds {} plates and none is named {:?}",
+        file.plates.len(),
+        name
+    ))
 }
 
 /// Renders planned figures in parallel chunks, writes them as they come, keeps a few per
@@ -423,14 +425,23 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
                             *n
                         });
                         let name = layout.plate_name(*i);
-                        let picked = match &cache[path] {
-                            Ok(file) => pick_plate(file, name, *nth),
-                            Err(m) => Err(m.clone()),
+                        // the file's last plate is moved out of it, the others copied
+                        let picked = if left == 0 {
+                            match cache.remove(path) {
+                                Some(Ok(mut file)) => pick_plate(&file, name, *nth)
+                                    .map(|k| file.plates.swap_remove(k)),
+                                Some(Err(m)) => Err(m),
+                                None => Err(format!("{} was not read", path.display())),
+                            }
+                        } else {
+                            match &cache[path] {
+                                Ok(file) => {
+                                    pick_plate(file, name, *nth).map(|k| file.plates[k].clone())
+                                }
+                                Err(m) => Err(m.clone()),
+                            }
                         };
                         *nth += 1;
-                        if left == 0 {
-                            cache.remove(path);
-                        }
                         // a plate whose layout or export fails is one failed plate
                         let failed = match (lp, picked) {
                             (Ok(lp), Ok(plate)) => {
