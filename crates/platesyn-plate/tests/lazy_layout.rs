@@ -37,7 +37,7 @@ fn screen(n: usize) -> String {
                 t,
                 "[plate.P{k}.block.1x8.A{c}]\ndrug_b = 'partner{}'\nconc_b = {}\n\n",
                 k % 4,
-                (c - 2) as f64 * 0.5
+                f64::from(c - 2) * 0.5
             );
         }
         if k % 2 == 1 {

@@ -1161,7 +1161,7 @@ impl Parsed {
         let top = collect(&ctx, &doc, "", false, &mut ix)?;
         let mut out = Parsed {
             source: source.to_owned(),
-            text: String::new(),
+            text: text.to_owned(),
             limit,
             explicit,
             top,
@@ -1243,7 +1243,6 @@ impl Parsed {
                 own: None,
                 paths,
             });
-            out.text = text.to_owned();
             return Ok(out);
         }
         if meta_path.is_some() {
@@ -1329,7 +1328,6 @@ impl Parsed {
                 paths,
             });
         }
-        out.text = text.to_owned();
         Ok(out)
     }
 }
