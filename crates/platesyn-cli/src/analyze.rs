@@ -490,6 +490,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         &mut written,
     )?;
     drop(previous);
+    // every plate is resolved: the parsed layout is not needed for fits, tables and report
+    drop(cache);
+    drop(layout);
     pb.finish_and_clear();
     finish_stream(wells, "wells", &mut written)?;
 
