@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use platesyn_plate::{Layout, PlateFile, PlateLayout, read_path};
+use platesyn_plate::{LazyLayout, PlateFile, PlateLayout, read_path};
 use platesyn_report::screen::{Issue, PlateInput, PlateResult, ScreenBuilder, ScreenOptions};
 use platesyn_report::screen_report::{
     FigureFormats, FigureSet, PlannedFigure, RenderedFigure, all_tables, html_report, plan_figures,
@@ -86,19 +86,19 @@ fn progress(quiet: bool, len: usize, what: &str) -> ProgressBar {
 
 /// Bind each layout plate to an export file: the layout's own paths when no export is given on
 /// the command line; else by file stem = plate name; else, with as many files as plates, in order.
-fn bind_paths(layout: &Layout, exports: &[PathBuf]) -> (Vec<(usize, PathBuf)>, Vec<Issue>) {
+fn bind_paths(layout: &LazyLayout, exports: &[PathBuf]) -> (Vec<(usize, PathBuf)>, Vec<Issue>) {
     let mut bound = Vec::new();
     let mut issues = Vec::new();
     let by_stem: BTreeMap<String, &PathBuf> = exports
         .iter()
         .filter_map(|p| p.file_stem().map(|s| (s.to_string_lossy().into_owned(), p)))
         .collect();
-    for (i, plate) in layout.plates.iter().enumerate() {
+    for (i, name) in layout.plate_names().enumerate() {
         let path = if exports.is_empty() {
-            plate.paths.first().map(PathBuf::from)
-        } else if let Some(p) = by_stem.get(&plate.name) {
+            layout.plate_paths(i).first().map(PathBuf::from)
+        } else if let Some(p) = by_stem.get(name) {
             Some((*p).clone())
-        } else if exports.len() == layout.plates.len() {
+        } else if exports.len() == layout.len() {
             Some(exports[i].clone())
         } else {
             None
@@ -106,7 +106,7 @@ fn bind_paths(layout: &Layout, exports: &[PathBuf]) -> (Vec<(usize, PathBuf)>, V
         match path {
             Some(p) => bound.push((i, p)),
             None => issues.push(Issue {
-                subject: plate.name.clone(),
+                subject: name.to_owned(),
                 kind: "layout".into(),
                 message: "no export file is bound to this layout plate (give [meta] paths, or name the file after the plate)".into(),
             }),
@@ -115,25 +115,23 @@ fn bind_paths(layout: &Layout, exports: &[PathBuf]) -> (Vec<(usize, PathBuf)>, V
     (bound, issues)
 }
 
-/// The plate of `file` that layout plate `lp` refers to.
-fn pick_plate(
-    file: &PlateFile,
-    lp: &PlateLayout,
-    nth: usize,
-) -> Result<platesyn_plate::Plate, String> {
+/// Which plate of `file` the layout plate `name` (the `nth` bound to this file) refers to:
+/// the only one, else the one with that name, else the `nth`.
+fn pick_plate(file: &PlateFile, name: &str, nth: usize) -> Result<usize, String> {
     if file.plates.len() == 1 {
-        return Ok(file.plates[0].clone());
+        return Ok(0);
     }
-    if let Some(p) = file.plates.iter().find(|p| p.id == lp.name) {
-        return Ok(p.clone());
+    if let Some(i) = file.plates.iter().position(|p| p.id == name) {
+        return Ok(i);
     }
-    file.plates.get(nth).cloned().ok_or_else(|| {
-        format!(
-            "the file holds {} plates and none is named {:?}",
-            file.plates.len(),
-            lp.name
-        )
-    })
+    if nth < file.plates.len() {
+        return Ok(nth);
+    }
+    Err(format!(
+        "the file holds {} plates and none is named {:?}",
+        file.plates.len(),
+        name
+    ))
 }
 
 /// Renders planned figures in parallel chunks, writes them as they come, keeps a few per
@@ -319,13 +317,12 @@ impl Stages {
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut stages = Stages::default();
-    let layout = Layout::from_path(&args.layout)?;
+    // parsed and checked at once, but each plate is resolved to wells only with its chunk
+    // (large screens: a fully resolved layout would be the biggest thing in memory)
+    let layout = LazyLayout::from_path(&args.layout)?;
     stages.mark("layout");
     let exports = fsutil::expand_inputs(&args.exports)?;
     let (bound, issues) = bind_paths(&layout, &exports);
-    // each layout plate is dropped once its chunk is normalized (large screens: the resolved
-    // layout is the biggest thing in memory)
-    let mut layouts: Vec<Option<PlateLayout>> = layout.plates.into_iter().map(Some).collect();
 
     // inputs are protected; the output folder may not lie inside an input folder
     let mut guard = OutputGuard::new();
@@ -414,36 +411,56 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
                         .map(|p| ((*p).clone(), read_path(p, None).map_err(|e| e.to_string())))
                         .collect();
                     cache.extend(read);
-                    let chunk_layouts: Vec<PlateLayout> = chunk
-                        .iter()
-                        .filter_map(|(i, _)| layouts[*i].take())
+                    let indices: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
+                    let chunk_layouts: Vec<Result<PlateLayout, String>> = layout
+                        .resolve_plates(&indices)
+                        .into_iter()
+                        .map(|r| r.map_err(|e| e.to_string()))
                         .collect();
                     let mut inputs = Vec::with_capacity(chunk.len());
-                    for ((_, path), lp) in chunk.iter().zip(&chunk_layouts) {
+                    for ((i, path), lp) in chunk.iter().zip(&chunk_layouts) {
                         let nth = nth_in_file.entry(path).or_insert(0);
                         let left = uses_left.get_mut(path).map_or(0, |n| {
                             *n -= 1;
                             *n
                         });
-                        let picked = match &cache[path] {
-                            Ok(file) => pick_plate(file, lp, *nth),
-                            Err(m) => Err(m.clone()),
+                        let name = layout.plate_name(*i);
+                        // the file's last plate is moved out of it, the others copied
+                        let picked = if left == 0 {
+                            match cache.remove(path) {
+                                Some(Ok(mut file)) => pick_plate(&file, name, *nth)
+                                    .map(|k| file.plates.swap_remove(k)),
+                                Some(Err(m)) => Err(m),
+                                None => Err(format!("{} was not read", path.display())),
+                            }
+                        } else {
+                            match &cache[path] {
+                                Ok(file) => {
+                                    pick_plate(file, name, *nth).map(|k| file.plates[k].clone())
+                                }
+                                Err(m) => Err(m.clone()),
+                            }
                         };
                         *nth += 1;
-                        if left == 0 {
-                            cache.remove(path);
-                        }
-                        match picked {
-                            Ok(plate) => inputs.push(PlateInput {
-                                file: path.display().to_string(),
-                                layout: lp,
-                                plate,
-                            }),
-                            Err(m) => screen.push_issue(Issue {
-                                subject: format!("{} ({})", lp.name, path.display()),
-                                kind: "read".into(),
-                                message: m,
-                            }),
+                        // a plate whose layout or export fails is one failed plate
+                        let failed = match (lp, picked) {
+                            (Ok(lp), Ok(plate)) => {
+                                inputs.push(PlateInput {
+                                    file: path.display().to_string(),
+                                    layout: lp,
+                                    plate,
+                                });
+                                None
+                            }
+                            (Err(m), _) => Some(("layout", m.clone())),
+                            (Ok(_), Err(m)) => Some(("read", m)),
+                        };
+                        if let Some((kind, message)) = failed {
+                            screen.push_issue(Issue {
+                                subject: format!("{name} ({})", path.display()),
+                                kind: kind.into(),
+                                message,
+                            });
                         }
                     }
                     screen.add_plates(&inputs)
@@ -473,6 +490,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         &mut written,
     )?;
     drop(previous);
+    // every plate is resolved: the parsed layout is not needed for fits, tables and report
+    drop(cache);
+    drop(layout);
     pb.finish_and_clear();
     finish_stream(wells, "wells", &mut written)?;
 

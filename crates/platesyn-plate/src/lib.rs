@@ -15,8 +15,8 @@ pub mod well;
 
 pub use error::{ErrorLocation, PlateError};
 pub use layout::{
-    BindError, Binding, BoundWell, Exclusion, ExclusionReason, Layout, PlateLayout, Role, WellInfo,
-    bind, bind_file,
+    BindError, Binding, BoundWell, Exclusion, ExclusionReason, Layout, LazyLayout, PlateLayout,
+    Role, WellInfo, bind, bind_file,
 };
 pub use model::{Flag, Metadata, Plate, PlateFile, Read, SourceFormat, Value};
 pub use well::{PlateFormat, WellId};

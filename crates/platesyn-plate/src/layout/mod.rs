@@ -168,7 +168,7 @@ impl Layout {
     /// Parse a wellmap-style TOML layout (see `docs/layout.md`). `source` names the file in
     /// error messages, and relative export paths are resolved against its directory.
     pub fn from_toml_str(source: &str, text: &str) -> Result<Self, PlateError> {
-        wellmap::parse(source, text)
+        LazyLayout::from_toml_str(source, text)?.into_layout()
     }
 
     /// Parse a plater-style plate-shaped layout CSV (one grid per key, key name in the
@@ -179,6 +179,55 @@ impl Layout {
 
     /// Read a layout file: `.toml` as wellmap-style TOML, anything else (`.csv`, `.tsv`,
     /// `.txt`) as a plater-style plate-shaped CSV.
+    pub fn from_path(path: &Path) -> Result<Self, PlateError> {
+        LazyLayout::from_path(path)?.into_layout()
+    }
+
+    /// The plate with this name.
+    pub fn plate(&self, name: &str) -> Option<&PlateLayout> {
+        self.plates.iter().find(|p| p.name == name)
+    }
+}
+
+/// A layout parsed and checked but not yet resolved to wells: each plate's wells are worked
+/// out on demand ([`LazyLayout::resolve`], [`LazyLayout::resolve_plates`]), so a screen of
+/// thousands of plates never holds every well of every plate at once.
+///
+/// Loading reports the same errors, with the same file, line and well, as [`Layout`] does:
+/// every check that does not need a plate's wells runs at load, and a plate whose keys could
+/// fail (an unknown role, a concentration that is not a number) is resolved at load once to
+/// find out. Resolving a plate of a loaded layout therefore does not fail in practice; it
+/// still returns a `Result` so that a caller can treat a bad plate as one failed plate.
+#[derive(Debug)]
+pub struct LazyLayout {
+    inner: Lazy,
+}
+
+#[derive(Debug)]
+enum Lazy {
+    /// A wellmap TOML layout: compact sections, resolved per plate.
+    Toml(wellmap::Parsed),
+    /// A plater CSV layout: one small plate, resolved at load.
+    Resolved(Layout),
+}
+
+impl LazyLayout {
+    /// Parse and check a wellmap-style TOML layout; see [`Layout::from_toml_str`].
+    pub fn from_toml_str(source: &str, text: &str) -> Result<Self, PlateError> {
+        Ok(Self {
+            inner: Lazy::Toml(wellmap::Parsed::parse(source, text)?),
+        })
+    }
+
+    /// Parse a plater-style layout CSV (resolved at once: it holds one plate).
+    pub fn from_plater_str(source: &str, text: &str) -> Result<Self, PlateError> {
+        Ok(Self {
+            inner: Lazy::Resolved(plater::parse(source, text)?),
+        })
+    }
+
+    /// Read a layout file, `.toml` as wellmap-style TOML, anything else as plater-style CSV;
+    /// see [`Layout::from_path`].
     pub fn from_path(path: &Path) -> Result<Self, PlateError> {
         let source = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| PlateError::Io {
@@ -192,6 +241,7 @@ impl Layout {
                 "binary content; a layout is a TOML or CSV text file",
             ));
         };
+        drop(bytes);
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let is_toml = path
             .extension()
@@ -203,9 +253,90 @@ impl Layout {
         }
     }
 
-    /// The plate with this name.
-    pub fn plate(&self, name: &str) -> Option<&PlateLayout> {
-        self.plates.iter().find(|p| p.name == name)
+    /// Number of plates.
+    pub fn len(&self) -> usize {
+        match &self.inner {
+            Lazy::Toml(t) => t.len(),
+            Lazy::Resolved(l) => l.plates.len(),
+        }
+    }
+
+    /// Whether the layout has no plate (never, for a layout that loaded).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Name of plate `i` (`0..len()`, in the order the layout names them); see
+    /// [`PlateLayout::name`]. Panics when `i` is out of range, like slice indexing.
+    pub fn plate_name(&self, i: usize) -> &str {
+        match &self.inner {
+            Lazy::Toml(t) => t.name(i),
+            Lazy::Resolved(l) => &l.plates[i].name,
+        }
+    }
+
+    /// Plate names, in the order the layout names them.
+    pub fn plate_names(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.plate_name(i))
+    }
+
+    /// Export files bound to plate `i` by the layout; see [`PlateLayout::paths`]. Panics when
+    /// `i` is out of range.
+    pub fn plate_paths(&self, i: usize) -> &[String] {
+        match &self.inner {
+            Lazy::Toml(t) => t.paths(i),
+            Lazy::Resolved(l) => &l.plates[i].paths,
+        }
+    }
+
+    /// `[meta]` keys other than the ones platesyn interprets; see [`Layout::meta`].
+    pub fn meta(&self) -> &BTreeMap<String, String> {
+        match &self.inner {
+            Lazy::Toml(t) => &t.meta,
+            Lazy::Resolved(l) => &l.meta,
+        }
+    }
+
+    /// Top-level keys that are not part of the layout; see [`Layout::extras`].
+    pub fn extras(&self) -> &BTreeMap<String, String> {
+        match &self.inner {
+            Lazy::Toml(t) => &t.extras,
+            Lazy::Resolved(l) => &l.extras,
+        }
+    }
+
+    /// Resolve plate `i` to its wells. Panics when `i` is out of range.
+    pub fn resolve(&self, i: usize) -> Result<PlateLayout, PlateError> {
+        match &self.inner {
+            Lazy::Toml(t) => t.resolve(i),
+            Lazy::Resolved(l) => Ok(l.plates[i].clone()),
+        }
+    }
+
+    /// Resolve the plates at `indices`, in parallel (on the current rayon pool), in the
+    /// order given. Panics when an index is out of range.
+    pub fn resolve_plates(&self, indices: &[usize]) -> Vec<Result<PlateLayout, PlateError>> {
+        use rayon::prelude::*;
+        indices.par_iter().map(|&i| self.resolve(i)).collect()
+    }
+
+    /// Resolve every plate (in parallel) into a [`Layout`]; the first error in file order
+    /// is the one returned.
+    pub fn into_layout(self) -> Result<Layout, PlateError> {
+        match self.inner {
+            Lazy::Resolved(l) => Ok(l),
+            Lazy::Toml(t) => {
+                use rayon::prelude::*;
+                let resolved: Vec<Result<PlateLayout, PlateError>> =
+                    (0..t.len()).into_par_iter().map(|i| t.resolve(i)).collect();
+                let plates = resolved.into_iter().collect::<Result<Vec<_>, _>>()?;
+                Ok(Layout {
+                    plates,
+                    meta: t.meta,
+                    extras: t.extras,
+                })
+            }
+        }
     }
 }
 
@@ -221,6 +352,39 @@ pub const LAYOUT_KEYS: [&str; 8] = [
     "replicate",
 ];
 
+/// The role named by `text`, or what was expected.
+fn role_of(text: &str) -> Result<Role, String> {
+    Role::from_name(text).ok_or_else(|| {
+        format!(
+            "unknown role `{text}` (expected one of sample, untreated, vehicle, blank, \
+             positive, empty)"
+        )
+    })
+}
+
+/// The concentration `k` given as `text` (or `number`, when the source gave a number).
+fn conc_of(k: &str, text: &str, number: Option<f64>) -> Result<f64, String> {
+    let x = number
+        .or_else(|| crate::text::parse_number(text, false))
+        .ok_or_else(|| {
+            format!("{k} must be a number (a concentration in `unit`), found `{text}`")
+        })?;
+    if x < 0.0 {
+        return Err(format!("{k} must not be negative, found {text}"));
+    }
+    Ok(x)
+}
+
+/// Whether [`apply_key`] accepts this key and value, without building anything: the same
+/// checks, the same messages.
+pub(crate) fn check_key(key: &str, text: &str, number: Option<f64>) -> Result<(), String> {
+    match key {
+        "role" => role_of(text).map(drop),
+        "conc_a" | "conc_b" => conc_of(key, text, number).map(drop),
+        _ => Ok(()),
+    }
+}
+
 /// Set one key of `info` from its text (and its number, when the source gave a number).
 /// Errors say what was expected; the caller adds file, section/line and well.
 pub(crate) fn apply_key(
@@ -229,31 +393,12 @@ pub(crate) fn apply_key(
     text: &str,
     number: Option<f64>,
 ) -> Result<(), String> {
-    let conc = |k: &str| -> Result<f64, String> {
-        let x = number
-            .or_else(|| crate::text::parse_number(text, false))
-            .ok_or_else(|| {
-                format!("{k} must be a number (a concentration in `unit`), found `{text}`")
-            })?;
-        if x < 0.0 {
-            return Err(format!("{k} must not be negative, found {text}"));
-        }
-        Ok(x)
-    };
     match key {
-        "role" => {
-            let role = Role::from_name(text).ok_or_else(|| {
-                format!(
-                    "unknown role `{text}` (expected one of sample, untreated, vehicle, blank, \
-                     positive, empty)"
-                )
-            })?;
-            info.role = Some(role);
-        }
+        "role" => info.role = Some(role_of(text)?),
         "drug_a" => info.drug_a = Some(text.to_owned()),
         "drug_b" => info.drug_b = Some(text.to_owned()),
-        "conc_a" => info.conc_a = Some(conc("conc_a")?),
-        "conc_b" => info.conc_b = Some(conc("conc_b")?),
+        "conc_a" => info.conc_a = Some(conc_of("conc_a", text, number)?),
+        "conc_b" => info.conc_b = Some(conc_of("conc_b", text, number)?),
         "unit" => info.unit = Some(text.to_owned()),
         "cell_line" => info.cell_line = Some(text.to_owned()),
         "replicate" => info.replicate = Some(text.to_owned()),

@@ -1,13 +1,19 @@
 //! wellmap-style TOML layouts (see `docs/layout.md`).
+//!
+//! Parsing keeps each config level (the whole file, each `[plate.NAME]`) as compact sections:
+//! parameters are small sorted vectors whose keys, values and section names are shared
+//! (`Arc<str>`, interned per layout). A plate is resolved to wells only when asked for
+//! ([`Parsed::resolve`]), by reading through its own sections and the top level's without
+//! copying them.
 
-use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use toml::{Table, Value};
 
 use super::pattern;
-use super::{Layout, PlateLayout, WellInfo, apply_key};
+use super::{PlateLayout, WellInfo, apply_key, check_key};
 use crate::error::{ErrorLocation, PlateError};
 use crate::well::{PlateFormat, WellId, row_label};
 
@@ -32,13 +38,69 @@ const SPECIAL: [&str; 9] = [
     "meta", "expt", "plate", "row", "col", "block", "well", "irow", "icol",
 ];
 
+/// One parameter as a section gives it.
 #[derive(Debug, Clone)]
 struct Param {
-    value: Value,
-    section: String,
+    /// Dotted key (`drug_a`, `media.name`).
+    key: Arc<str>,
+    /// The value as text (numbers written the shortest way).
+    text: Arc<str>,
+    /// The value, when the TOML gave a number.
+    number: Option<f64>,
+    /// Section that set it (`row.A`, `plate.p1.block.2x2.A1`), for messages.
+    section: Arc<str>,
 }
 
-type Params = BTreeMap<String, Param>;
+/// Parameters, sorted by key, each key once.
+type Params = Vec<Param>;
+
+/// Insert `p`, replacing a parameter of the same key.
+fn insert(params: &mut Params, p: Param) {
+    match params.binary_search_by(|q| (*q.key).cmp(&p.key)) {
+        Ok(i) => params[i] = p,
+        Err(i) => params.insert(i, p),
+    }
+}
+
+fn get<'a>(params: &'a Params, key: &str) -> Option<&'a Param> {
+    params
+        .binary_search_by(|q| (*q.key).cmp(key))
+        .ok()
+        .map(|i| &params[i])
+}
+
+/// Shares the text of keys, values and section names within one layout.
+#[derive(Default)]
+struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(Arc::clone(&a));
+        a
+    }
+
+    fn param(&mut self, key: &str, v: &Value, section: &Arc<str>) -> Param {
+        let number = match v {
+            Value::Integer(i) => Some(*i as f64),
+            Value::Float(x) => Some(*x),
+            _ => None,
+        };
+        let text = match v {
+            Value::String(s) => self.get(s),
+            other => self.get(&value_text(other)),
+        };
+        Param {
+            key: self.get(key),
+            text,
+            number,
+            section: Arc::clone(section),
+        }
+    }
+}
 
 struct Ctx<'a> {
     source: &'a str,
@@ -47,7 +109,6 @@ struct Ctx<'a> {
     limit: PlateFormat,
     explicit: bool,
 }
-
 impl Ctx<'_> {
     fn line_of(&self, section: &str) -> Option<usize> {
         section_line(self.text, section)
@@ -127,9 +188,25 @@ impl Ctx<'_> {
     }
 }
 
-/// Best-effort 1-based line of a section such as `row.A-D` or `block.2x2.A1`: the first
-/// table header or dotted key line mentioning its last component.
+/// Best-effort 1-based line of a section such as `row.A-D` or `block.2x2.A1`: the table
+/// header naming exactly that section (quotes and spaces aside), else the first table header
+/// or dotted key line mentioning its last component.
 fn section_line(text: &str, section: &str) -> Option<usize> {
+    let bare = |h: &str| -> String {
+        h.chars()
+            .filter(|c| !matches!(c, '\'' | '"' | ' ' | '\t'))
+            .collect()
+    };
+    let want = bare(section);
+    let exact = text.lines().position(|l| {
+        l.trim()
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .is_some_and(|(h, _)| !h.starts_with('[') && bare(h) == want)
+    });
+    if let Some(i) = exact {
+        return Some(i + 1);
+    }
     let parts: Vec<&str> = section.split('.').collect();
     let last = parts.last()?.trim_matches('\'');
     let first = parts.first()?;
@@ -158,18 +235,15 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (
-        a.as_float().or(a.as_integer().map(|i| i as f64)),
-        b.as_float().or(b.as_integer().map(|i| i as f64)),
-    ) {
+fn same_value(a: &Param, b: &Param) -> bool {
+    match (a.number, b.number) {
         (Some(x), Some(y)) => x == y,
-        _ => value_text(a) == value_text(b),
+        _ => a.text == b.text,
     }
 }
 
 /// Flatten a section's table into dotted keys.
-fn flatten(prefix: &str, table: &Table, section: &str, out: &mut Params) {
+fn flatten(prefix: &str, table: &Table, section: &Arc<str>, out: &mut Params, ix: &mut Interner) {
     for (k, v) in table {
         let key = if prefix.is_empty() {
             k.clone()
@@ -177,20 +251,19 @@ fn flatten(prefix: &str, table: &Table, section: &str, out: &mut Params) {
             format!("{prefix}.{k}")
         };
         if let Value::Table(t) = v {
-            flatten(&key, t, section, out);
+            flatten(&key, t, section, out, ix);
         } else {
-            out.insert(
-                key,
-                Param {
-                    value: v.clone(),
-                    section: section.to_owned(),
-                },
-            );
+            insert(out, ix.param(&key, v, section));
         }
     }
 }
 
-fn params_of(ctx: &Ctx<'_>, v: &Value, section: &str) -> Result<Params, PlateError> {
+fn params_of(
+    ctx: &Ctx<'_>,
+    v: &Value,
+    section: &str,
+    ix: &mut Interner,
+) -> Result<Params, PlateError> {
     let Value::Table(t) = v else {
         return Err(ctx.err(
             section,
@@ -199,7 +272,7 @@ fn params_of(ctx: &Ctx<'_>, v: &Value, section: &str) -> Result<Params, PlateErr
         ));
     };
     let mut p = Params::new();
-    flatten("", t, section, &mut p);
+    flatten("", t, &ix.get(section), &mut p, ix);
     Ok(p)
 }
 
@@ -212,46 +285,69 @@ fn put(
     well: Option<WellId>,
     what: &str,
 ) -> Result<(), PlateError> {
-    for (k, p) in new {
-        if CONC_KEYS.contains(&k.as_str())
-            && let Some(old) = into.get(k)
+    for p in new {
+        if CONC_KEYS.contains(&&*p.key)
+            && let Some(old) = get(into, &p.key)
             && old.section != p.section
-            && !same_value(&old.value, &p.value)
+            && !same_value(old, p)
         {
             return Err(ctx.err(
                 &p.section,
                 well,
                 format!(
-                    "conflicting concentrations for {what}: {k} = {} here but {} in [{}] \
+                    "conflicting concentrations for {what}: {} = {} here but {} in [{}] \
                      (same precedence level)",
-                    value_text(&p.value),
-                    value_text(&old.value),
-                    old.section
+                    p.key, p.text, old.text, old.section
                 ),
             ));
         }
-        into.insert(k.clone(), p.clone());
+        insert(into, p.clone());
     }
     Ok(())
 }
 
-/// Fill `into` with keys it does not have yet (lower precedence).
-fn fill(into: &mut Params, lower: &Params) {
-    for (k, p) in lower {
-        into.entry(k.clone()).or_insert_with(|| p.clone());
+/// Add to `into` the parameters of `lower` whose keys it does not have yet (lower
+/// precedence). Keys of one layout are interned: the same key is the same `Arc`.
+fn fill<'a>(into: &mut Vec<&'a Param>, lower: &'a Params) {
+    for p in lower {
+        if !into.iter().any(|q| Arc::ptr_eq(&q.key, &p.key)) {
+            into.push(p);
+        }
     }
 }
 
+/// A `[block.WxH.WELL]` placed on the plate.
 #[derive(Debug, Clone)]
 struct Block {
-    area: usize,
+    /// Top-left well.
+    corner: WellId,
+    /// Width (columns) and height (rows).
+    w: u16,
+    h: u16,
+    /// Position among the blocks of its level, in file order (later ones win ties).
     order: usize,
-    wells: Vec<WellId>,
     params: Params,
 }
 
+impl Block {
+    fn area(&self) -> usize {
+        usize::from(self.w) * usize::from(self.h)
+    }
+
+    fn contains(&self, well: WellId) -> bool {
+        (self.corner.row..self.corner.row + self.h).contains(&well.row)
+            && (self.corner.col..self.corner.col + self.w).contains(&well.col)
+    }
+
+    fn wells(&self) -> impl Iterator<Item = WellId> + '_ {
+        (0..self.h).flat_map(move |di| {
+            (0..self.w).map(move |dj| WellId::new(self.corner.row + di, self.corner.col + dj))
+        })
+    }
+}
+
 /// The sections of one config level (the whole file, or one `[plate.NAME]`).
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Sections {
     wells: BTreeMap<WellId, Params>,
     blocks: Vec<Block>,
@@ -263,11 +359,32 @@ struct Sections {
     any_cols: bool,
 }
 
+impl Sections {
+    /// Every parameter of every section of this level.
+    fn all_params(&self) -> impl Iterator<Item = &Param> {
+        self.wells
+            .values()
+            .chain(self.blocks.iter().map(|b| &b.params))
+            .chain(self.rows.values())
+            .chain(self.cols.values())
+            .chain(std::iter::once(&self.expt))
+            .flatten()
+    }
+
+    /// Whether every parameter passes the checks of [`apply_key`]: then no well built from
+    /// this level can fail.
+    fn keys_ok(&self) -> bool {
+        self.all_params()
+            .all(|p| check_key(&p.key, &p.text, p.number).is_ok())
+    }
+}
+
 fn collect(
     ctx: &Ctx<'_>,
     cfg: &Table,
     prefix: &str,
     is_plate: bool,
+    ix: &mut Interner,
 ) -> Result<Sections, PlateError> {
     let mut s = Sections::default();
     for key in ["irow", "icol"] {
@@ -288,7 +405,7 @@ fn collect(
         };
         for (pat, v) in t {
             let section = sec(&format!("well.{pat}"));
-            let params = params_of(ctx, v, &section)?;
+            let params = params_of(ctx, v, &section, ix)?;
             let wells = pattern::wells(pat).map_err(|m| ctx.err(&section, None, m))?;
             for w in wells {
                 ctx.check_on_plate(&section, w)?;
@@ -321,33 +438,28 @@ fn collect(
             };
             for (pat, v) in tl {
                 let section = sec(&format!("block.{size}.{pat}"));
-                let params = params_of(ctx, v, &section)?;
-                for top_left in pattern::wells(pat).map_err(|m| ctx.err(&section, None, m))? {
+                let params = params_of(ctx, v, &section, ix)?;
+                for corner in pattern::wells(pat).map_err(|m| ctx.err(&section, None, m))? {
                     // the far corner must be on the plate (checked before any arithmetic)
-                    let far_row = u32::from(top_left.row) + u32::from(h) - 1;
-                    let far_col = u32::from(top_left.col) + u32::from(w) - 1;
+                    let far_row = u32::from(corner.row) + u32::from(h) - 1;
+                    let far_col = u32::from(corner.col) + u32::from(w) - 1;
                     if far_row >= u32::from(ctx.limit.rows) || far_col >= u32::from(ctx.limit.cols)
                     {
                         return Err(ctx.err(
                             &section,
-                            Some(top_left),
+                            Some(corner),
                             format!(
-                                "a {w}x{h} block at {top_left} reaches beyond the {} plate",
+                                "a {w}x{h} block at {corner} reaches beyond the {} plate",
                                 ctx.limit
                             ),
                         ));
                     }
-                    let mut wells = Vec::with_capacity(usize::from(w) * usize::from(h));
-                    for di in 0..h {
-                        for dj in 0..w {
-                            wells.push(WellId::new(top_left.row + di, top_left.col + dj));
-                        }
-                    }
                     let order = s.blocks.len();
                     s.blocks.push(Block {
-                        area: usize::from(w) * usize::from(h),
+                        corner,
+                        w,
+                        h,
                         order,
-                        wells,
                         params: params.clone(),
                     });
                 }
@@ -366,7 +478,7 @@ fn collect(
         };
         for (pat, v) in t {
             let section = sec(&format!("{dim}.{pat}"));
-            let params = params_of(ctx, v, &section)?;
+            let params = params_of(ctx, v, &section, ix)?;
             let idx = if is_row {
                 pattern::rows(pat)
             } else {
@@ -394,7 +506,7 @@ fn collect(
         };
         for (key, v) in t {
             let section = sec(&format!("series.{key}"));
-            expand_series(ctx, &section, key, v, &mut s)?;
+            expand_series(ctx, &section, key, v, &mut s, ix)?;
         }
     }
     if is_plate {
@@ -405,27 +517,19 @@ fn collect(
                 "cannot use [expt] inside a [plate] table",
             ));
         }
-        let section = prefix.to_owned();
+        let section = ix.get(prefix);
         for (k, v) in cfg {
             if SPECIAL.contains(&k.as_str()) || k == "series" || k == "path" || k == "paths" {
                 continue;
             }
-            let mut one = Params::new();
             if let Value::Table(t) = v {
-                flatten(k, t, &section, &mut one);
+                flatten(k, t, &section, &mut s.expt, ix);
             } else {
-                one.insert(
-                    k.clone(),
-                    Param {
-                        value: v.clone(),
-                        section: section.clone(),
-                    },
-                );
+                insert(&mut s.expt, ix.param(k, v, &section));
             }
-            s.expt.extend(one);
         }
     } else if let Some(v) = cfg.get("expt") {
-        s.expt = params_of(ctx, v, "expt")?;
+        s.expt = params_of(ctx, v, "expt", ix)?;
     }
     Ok(s)
 }
@@ -444,16 +548,43 @@ fn parse_size(size: &str) -> Option<(u16, u16)> {
 }
 
 fn check_block_conflicts(ctx: &Ctx<'_>, blocks: &[Block]) -> Result<(), PlateError> {
+    // a conflict needs two blocks of the same size over the same well, both setting a
+    // concentration: most layouts have none, and need no per-well merge
+    let has_conc = |b: &Block| b.params.iter().any(|p| CONC_KEYS.contains(&&*p.key));
+    let overlap = |a: &Block, b: &Block| {
+        a.corner.row < b.corner.row + b.h
+            && b.corner.row < a.corner.row + a.h
+            && a.corner.col < b.corner.col + b.w
+            && b.corner.col < a.corner.col + a.w
+    };
+    let conc: Vec<&Block> = blocks.iter().filter(|b| has_conc(b)).collect();
+    let any = conc.iter().enumerate().any(|(i, a)| {
+        conc[i + 1..]
+            .iter()
+            .any(|b| a.area() == b.area() && overlap(a, b))
+    });
+    if !any {
+        return Ok(());
+    }
+    // only concentrations can conflict, so only they are merged
     let mut by_well: BTreeMap<(WellId, usize), Params> = BTreeMap::new();
     for b in blocks {
-        for &w in &b.wells {
-            let entry = by_well.entry((w, b.area)).or_default();
-            put(ctx, entry, &b.params, Some(w), &format!("well {w}"))?;
+        let conc: Params = b
+            .params
+            .iter()
+            .filter(|p| CONC_KEYS.contains(&&*p.key))
+            .cloned()
+            .collect();
+        if conc.is_empty() {
+            continue;
+        }
+        for w in b.wells() {
+            let entry = by_well.entry((w, b.area())).or_default();
+            put(ctx, entry, &conc, Some(w), &format!("well {w}"))?;
         }
     }
     Ok(())
 }
-
 fn num(ctx: &Ctx<'_>, section: &str, t: &Table, key: &str) -> Result<Option<f64>, PlateError> {
     match t.get(key) {
         None => Ok(None),
@@ -473,6 +604,7 @@ fn expand_series(
     key: &str,
     v: &Value,
     s: &mut Sections,
+    ix: &mut Interner,
 ) -> Result<(), PlateError> {
     let Value::Table(t) = v else {
         return Err(ctx.err(
@@ -595,24 +727,14 @@ fn expand_series(
             )
         }
     };
+    let sec = ix.get(section);
+    let name = name.map(|(nk, v)| ix.param(nk, &v, &sec));
     for (k, x) in values.iter().enumerate() {
         let pos = start + k as u16;
         let mut params = Params::new();
-        params.insert(
-            target.to_owned(),
-            Param {
-                value: Value::Float(*x),
-                section: section.to_owned(),
-            },
-        );
-        if let Some((nk, v)) = &name {
-            params.insert(
-                (*nk).to_owned(),
-                Param {
-                    value: v.clone(),
-                    section: section.to_owned(),
-                },
-            );
+        insert(&mut params, ix.param(target, &Value::Float(*x), &sec));
+        if let Some(p) = &name {
+            insert(&mut params, p.clone());
         }
         match &span {
             Some(across) => {
@@ -650,130 +772,214 @@ fn expand_series(
     Ok(())
 }
 
-/// Plate-level sections override the top level's for the same well, row, column or key.
-fn overlay(top: &Sections, plate: Sections) -> Sections {
-    let mut out = Sections {
-        any_rows: top.any_rows || plate.any_rows,
-        any_cols: top.any_cols || plate.any_cols,
-        ..Sections::default()
-    };
-    out.wells.clone_from(&top.wells);
-    for (w, p) in plate.wells {
-        out.wells.entry(w).or_default().extend(p);
-    }
-    out.blocks.clone_from(&top.blocks);
-    let n = out.blocks.len();
-    out.blocks.extend(plate.blocks.into_iter().map(|mut b| {
-        b.order += n;
-        b
-    }));
-    out.rows.clone_from(&top.rows);
-    for (r, p) in plate.rows {
-        out.rows.entry(r).or_default().extend(p);
-    }
-    out.cols.clone_from(&top.cols);
-    for (c, p) in plate.cols {
-        out.cols.entry(c).or_default().extend(p);
-    }
-    out.expt.clone_from(&top.expt);
-    out.expt.extend(plate.expt);
-    out
-}
-
 fn span(xs: impl Iterator<Item = u16>) -> Vec<u16> {
-    let v: Vec<u16> = xs.collect();
-    match (v.iter().min(), v.iter().max()) {
-        (Some(&a), Some(&b)) => (a..=b).collect(),
-        _ => Vec::new(),
+    let (lo, hi) = xs.fold((u16::MAX, 0), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    if lo > hi {
+        Vec::new()
+    } else {
+        (lo..=hi).collect()
     }
 }
 
-/// Resolve sections into wells with wellmap's inclusion and precedence rules.
+/// What one plate is resolved from: the top level, and the plate's own level overriding
+/// it for the same well, row, column or key (absent for a layout without `[plate]`).
+#[derive(Clone, Copy)]
+struct Levels<'a> {
+    top: &'a Sections,
+    plate: Option<&'a Sections>,
+}
+
+impl<'a> Levels<'a> {
+    /// The levels, the plate's first (it wins).
+    fn each(self) -> impl Iterator<Item = &'a Sections> {
+        self.plate.into_iter().chain(std::iter::once(self.top))
+    }
+
+    fn any_rows(self) -> bool {
+        self.each().any(|s| s.any_rows)
+    }
+
+    fn any_cols(self) -> bool {
+        self.each().any(|s| s.any_cols)
+    }
+
+    /// Whether any `[well]` or `[block]` section names a well.
+    fn any_wells(self) -> bool {
+        self.each()
+            .any(|s| !s.wells.is_empty() || !s.blocks.is_empty())
+    }
+
+    /// The errors of wellmap's inclusion rules that need no well: rows without any column,
+    /// columns without any row. Checked at load and again when resolving.
+    fn check_inclusion(self, ctx: &Ctx<'_>, plate_name: &str) -> Result<(), PlateError> {
+        let where_ = if plate_name.is_empty() {
+            String::new()
+        } else {
+            format!(" (plate {plate_name})")
+        };
+        // a row crosses the span of the columns used anywhere: none when no well, block or
+        // column is named (and the other way round)
+        let no_cols = !self.any_wells() && self.each().all(|s| s.cols.is_empty());
+        let no_rows = !self.any_wells() && self.each().all(|s| s.rows.is_empty());
+        if self.any_rows() && no_cols {
+            return Err(PlateError::parse(
+                ctx.source,
+                None,
+                format!(
+                    "found [row] sections but no columns{where_}: no wells defined (name columns with [col], [block] or [well], as wellmap requires)"
+                ),
+            ));
+        }
+        if self.any_cols() && no_rows {
+            return Err(PlateError::parse(
+                ctx.source,
+                None,
+                format!(
+                    "found [col] sections but no rows{where_}: no wells defined (name rows with [row], [block] or [well], as wellmap requires)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the levels include no well at all (after [`Levels::check_inclusion`]).
+    fn includes_nothing(self) -> bool {
+        !self.any_wells() && self.each().all(|s| s.rows.is_empty() && s.cols.is_empty())
+    }
+}
+
+/// Resolve the levels into wells with wellmap's inclusion and precedence rules.
 fn resolve(
     ctx: &Ctx<'_>,
-    s: &Sections,
+    levels: Levels<'_>,
     plate_name: &str,
-) -> Result<BTreeMap<WellId, Params>, PlateError> {
-    let mut included: BTreeSet<WellId> = s.wells.keys().copied().collect();
-    for b in &s.blocks {
-        included.extend(b.wells.iter().copied());
+) -> Result<BTreeMap<WellId, WellInfo>, PlateError> {
+    levels.check_inclusion(ctx, plate_name)?;
+    let mut included = WellSet::new(ctx.limit);
+    for s in levels.each() {
+        for &w in s.wells.keys() {
+            included.insert(w);
+        }
+        for b in &s.blocks {
+            for w in b.wells() {
+                included.insert(w);
+            }
+        }
     }
-    let occ_rows = span(included.iter().map(|w| w.row).chain(s.rows.keys().copied()));
-    let occ_cols = span(included.iter().map(|w| w.col).chain(s.cols.keys().copied()));
-    let where_ = if plate_name.is_empty() {
-        String::new()
-    } else {
-        format!(" (plate {plate_name})")
-    };
-    if s.any_rows && occ_cols.is_empty() {
-        return Err(PlateError::parse(
-            ctx.source,
-            None,
-            format!(
-                "found [row] sections but no columns{where_}: no wells defined (name columns with [col], [block] or [well], as wellmap requires)"
-            ),
-        ));
-    }
-    if s.any_cols && occ_rows.is_empty() {
-        return Err(PlateError::parse(
-            ctx.source,
-            None,
-            format!(
-                "found [col] sections but no rows{where_}: no wells defined (name rows with [row], [block] or [well], as wellmap requires)"
-            ),
-        ));
-    }
-    for &r in s.rows.keys() {
+    let rows = || levels.each().flat_map(|s| s.rows.keys().copied());
+    let cols = || levels.each().flat_map(|s| s.cols.keys().copied());
+    let occ_rows = span(included.iter().map(|w| w.row).chain(rows()));
+    let occ_cols = span(included.iter().map(|w| w.col).chain(cols()));
+    for r in rows() {
         for &c in &occ_cols {
             included.insert(WellId::new(r, c));
         }
     }
-    for &c in s.cols.keys() {
+    for c in cols() {
         for &r in &occ_rows {
             included.insert(WellId::new(r, c));
         }
     }
-    let mut blocks: Vec<&Block> = s.blocks.iter().collect();
-    // smaller blocks first; among equal sizes the later-defined one first (it wins)
-    blocks.sort_by(|a, b| a.area.cmp(&b.area).then(b.order.cmp(&a.order)));
-    let mut out = BTreeMap::new();
-    for w in included {
-        ctx.check_on_plate("well", w).map_err(|_| {
-            PlateError::at_well(
-                ctx.source,
-                None,
-                &w.to_string(),
-                format!("well {w} is outside the {} plate", ctx.limit),
-            )
-        })?;
-        let mut p = s.wells.get(&w).cloned().unwrap_or_default();
-        for b in blocks.iter().filter(|b| b.wells.contains(&w)) {
-            fill(&mut p, &b.params);
-        }
-        if let Some(r) = s.rows.get(&w.row) {
-            fill(&mut p, r);
-        }
-        if let Some(c) = s.cols.get(&w.col) {
-            fill(&mut p, c);
-        }
-        fill(&mut p, &s.expt);
-        out.insert(w, p);
+    if let Some(w) = included.outside {
+        return Err(PlateError::at_well(
+            ctx.source,
+            None,
+            &w.to_string(),
+            format!("well {w} is outside the {} plate", ctx.limit),
+        ));
     }
-    Ok(out)
+    // smaller blocks first; among equal sizes the later-defined one first (it wins); the
+    // plate's blocks come after the top level's
+    let n_top = levels.top.blocks.len();
+    let mut blocks: Vec<(usize, usize, &Block)> = levels
+        .top
+        .blocks
+        .iter()
+        .map(|b| (b.area(), b.order, b))
+        .chain(
+            levels
+                .plate
+                .into_iter()
+                .flat_map(|s| &s.blocks)
+                .map(|b| (b.area(), b.order + n_top, b)),
+        )
+        .collect();
+    blocks.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out = Vec::with_capacity(included.len());
+    let mut acc: Vec<&Param> = Vec::new();
+    for w in included.iter() {
+        acc.clear();
+        for s in levels.each() {
+            if let Some(p) = s.wells.get(&w) {
+                fill(&mut acc, p);
+            }
+        }
+        for (_, _, b) in blocks.iter().filter(|(_, _, b)| b.contains(w)) {
+            fill(&mut acc, &b.params);
+        }
+        for s in levels.each() {
+            if let Some(p) = s.rows.get(&w.row) {
+                fill(&mut acc, p);
+            }
+        }
+        for s in levels.each() {
+            if let Some(p) = s.cols.get(&w.col) {
+                fill(&mut acc, p);
+            }
+        }
+        for s in levels.each() {
+            fill(&mut acc, &s.expt);
+        }
+        acc.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        let mut info = WellInfo::default();
+        for p in &acc {
+            apply_key(&mut info, &p.key, &p.text, p.number)
+                .map_err(|m| ctx.err(&p.section, Some(w), m))?;
+        }
+        out.push((w, info));
+    }
+    // in well order already: the map is built in bulk
+    Ok(out.into_iter().collect())
 }
 
-fn to_info(ctx: &Ctx<'_>, well: WellId, params: &Params) -> Result<WellInfo, PlateError> {
-    let mut info = WellInfo::default();
-    for (k, p) in params {
-        let number = match &p.value {
-            Value::Integer(i) => Some(*i as f64),
-            Value::Float(x) => Some(*x),
-            _ => None,
-        };
-        apply_key(&mut info, k, &value_text(&p.value), number)
-            .map_err(|m| ctx.err(&p.section, Some(well), m))?;
+/// A set of wells of a plate of at most 64 columns, one bit per well, iterated in
+/// [`WellId`] order (row by row).
+struct WellSet {
+    rows: Vec<u64>,
+    limit: PlateFormat,
+    /// The first well (in [`WellId`] order) outside the plate that was inserted.
+    outside: Option<WellId>,
+}
+
+impl WellSet {
+    fn new(limit: PlateFormat) -> Self {
+        Self {
+            rows: vec![0; usize::from(limit.rows)],
+            limit,
+            outside: None,
+        }
     }
-    Ok(info)
+
+    fn insert(&mut self, w: WellId) {
+        if self.limit.contains(w) && w.col < 64 {
+            self.rows[usize::from(w.row)] |= 1 << w.col;
+        } else if self.outside.is_none_or(|o| w < o) {
+            self.outside = Some(w);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.rows.iter().map(|r| r.count_ones() as usize).sum()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = WellId> + '_ {
+        self.rows.iter().enumerate().flat_map(|(r, &bits)| {
+            let r = u16::try_from(r).unwrap_or(u16::MAX);
+            (0..64u16)
+                .filter(move |c| bits & (1 << c) != 0)
+                .map(move |c| WellId::new(r, c))
+        })
+    }
 }
 
 fn resolve_path(base: Option<&Path>, p: &str) -> String {
@@ -812,107 +1018,68 @@ fn path_list(ctx: &Ctx<'_>, section: &str, v: &Value) -> Result<Vec<String>, Pla
     }
 }
 
-/// Parse a wellmap-style TOML layout. `source` names the file in errors; relative paths in
-/// `[meta] path`/`paths` are resolved against its directory.
-pub fn parse(source: &str, text: &str) -> Result<Layout, PlateError> {
-    let doc: Table = text.parse().map_err(|e: toml::de::Error| {
-        let line = e
-            .span()
-            .and_then(|s| text.get(..s.start))
-            .map(|t| t.matches('\n').count() + 1);
-        PlateError::parse(source, line, format!("not valid TOML: {}", e.message()))
-    })?;
-    let meta = match doc.get("meta") {
-        None => Table::new(),
-        Some(Value::Table(t)) => t.clone(),
-        Some(_) => {
-            return Err(PlateError::parse(
-                source,
-                section_line(text, "meta"),
-                "[meta] must be a table",
-            ));
-        }
-    };
-    let probe = Ctx {
-        source,
-        text,
-        limit: PlateFormat::W1536,
-        explicit: false,
-    };
-    for key in ["include", "concat", "alert"] {
-        if meta.contains_key(key) {
-            return Err(probe.unsupported(&format!("`meta.{key}`")));
-        }
-    }
-    let (limit, explicit) = match meta.get("wells") {
-        None => (PlateFormat::W1536, false),
-        Some(v) => {
-            let n = v.as_integer().and_then(|n| usize::try_from(n).ok());
-            let f = n.and_then(PlateFormat::from_well_count).ok_or_else(|| {
-                probe.err(
-                    "meta",
-                    None,
-                    format!(
-                        "`wells` must be 6, 12, 24, 48, 96, 384 or 1536, found `{}`",
-                        value_text(v)
-                    ),
-                )
-            })?;
-            (f, true)
-        }
-    };
-    let ctx = Ctx {
-        source,
-        text,
-        limit,
-        explicit,
-    };
-    let base = Path::new(source).parent();
-    let top = collect(&ctx, &doc, "", false)?;
-    let mut layout = Layout::default();
-    for (k, v) in &meta {
-        if !matches!(
-            k.as_str(),
-            "wells" | "path" | "paths" | "style" | "param_styles"
-        ) {
-            layout.meta.insert(k.clone(), value_text(v));
+/// One plate of a parsed layout, not yet resolved to wells.
+#[derive(Debug)]
+struct PendingPlate {
+    name: String,
+    /// The plate's own sections; `None` for a layout without `[plate]` (one plate, `1`).
+    own: Option<Sections>,
+    paths: Vec<String>,
+}
+
+/// A wellmap layout parsed into compact sections and checked; plates are resolved to
+/// wells on demand.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    source: String,
+    /// The layout text, to give the line of a section in messages.
+    text: String,
+    limit: PlateFormat,
+    explicit: bool,
+    top: Sections,
+    plates: Vec<PendingPlate>,
+    /// See [`super::Layout::meta`].
+    pub(crate) meta: BTreeMap<String, String>,
+    /// See [`super::Layout::extras`].
+    pub(crate) extras: BTreeMap<String, String>,
+}
+
+impl Parsed {
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            source: &self.source,
+            text: &self.text,
+            limit: self.limit,
+            explicit: self.explicit,
         }
     }
-    for (k, v) in &doc {
-        if !SPECIAL.contains(&k.as_str()) && k != "series" {
-            layout.extras.insert(k.clone(), value_text(v));
+
+    pub(crate) fn len(&self) -> usize {
+        self.plates.len()
+    }
+
+    pub(crate) fn name(&self, i: usize) -> &str {
+        &self.plates[i].name
+    }
+
+    pub(crate) fn paths(&self, i: usize) -> &[String] {
+        &self.plates[i].paths
+    }
+
+    fn levels(&self, i: usize) -> Levels<'_> {
+        Levels {
+            top: &self.top,
+            plate: self.plates[i].own.as_ref(),
         }
     }
-    let meta_path = meta.get("path");
-    let meta_paths = meta.get("paths");
-    if meta_path.is_some() && meta_paths.is_some() {
-        return Err(ctx.err("meta", None, "both `path` and `paths` given; ambiguous"));
-    }
-    let plates: Vec<(&String, &Table)> = match doc.get("plate") {
-        None => Vec::new(),
-        Some(Value::Table(t)) => t
-            .iter()
-            .map(|(name, v)| match v {
-                Value::Table(pt) => Ok((name, pt)),
-                other => Err(ctx.err(
-                    "plate",
-                    None,
-                    format!(
-                        "`{name} = {}` inside [plate] but outside any [plate.NAME] table",
-                        value_text(other)
-                    ),
-                )),
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(ctx.err("plate", None, "expected [plate.NAME] tables")),
-    };
-    let finish = |name: &str, wells: BTreeMap<WellId, Params>| -> Result<PlateLayout, PlateError> {
-        let mut infos = BTreeMap::new();
-        for (w, p) in &wells {
-            infos.insert(*w, to_info(&ctx, *w, p)?);
-        }
-        let format = if explicit {
-            limit
+
+    /// Resolve plate `i` to its wells.
+    pub(crate) fn resolve(&self, i: usize) -> Result<PlateLayout, PlateError> {
+        let p = &self.plates[i];
+        let plate_name = if p.own.is_some() { p.name.as_str() } else { "" };
+        let wells = resolve(&self.ctx(), self.levels(i), plate_name)?;
+        let format = if self.explicit {
+            self.limit
         } else {
             let (r, c) = wells
                 .keys()
@@ -923,129 +1090,256 @@ pub fn parse(source: &str, text: &str) -> Result<Layout, PlateError> {
                 .unwrap_or(PlateFormat::W1536)
         };
         Ok(PlateLayout {
-            name: name.to_owned(),
+            name: p.name.clone(),
             format,
-            format_explicit: explicit,
-            wells: infos,
-            paths: Vec::new(),
+            format_explicit: self.explicit,
+            wells,
+            paths: p.paths.clone(),
         })
-    };
-    if plates.is_empty() {
-        let wells = resolve(&ctx, &top, "")?;
-        if wells.is_empty() {
-            return Err(PlateError::parse(
-                source,
+    }
+
+    /// Parse a wellmap-style TOML layout and run every check that resolving a plate could
+    /// fail, so that errors come at load with their file, line and well. `source` names the
+    /// file in errors; relative paths in `[meta] path`/`paths` are resolved against its
+    /// directory.
+    pub(crate) fn parse(source: &str, text: &str) -> Result<Self, PlateError> {
+        let doc: Table = text.parse().map_err(|e: toml::de::Error| {
+            let line = e
+                .span()
+                .and_then(|s| text.get(..s.start))
+                .map(|t| t.matches('\n').count() + 1);
+            PlateError::parse(source, line, format!("not valid TOML: {}", e.message()))
+        })?;
+        let empty = Table::new();
+        let meta = match doc.get("meta") {
+            None => &empty,
+            Some(Value::Table(t)) => t,
+            Some(_) => {
+                return Err(PlateError::parse(
+                    source,
+                    section_line(text, "meta"),
+                    "[meta] must be a table",
+                ));
+            }
+        };
+        let probe = Ctx {
+            source,
+            text,
+            limit: PlateFormat::W1536,
+            explicit: false,
+        };
+        for key in ["include", "concat", "alert"] {
+            if meta.contains_key(key) {
+                return Err(probe.unsupported(&format!("`meta.{key}`")));
+            }
+        }
+        let (limit, explicit) = match meta.get("wells") {
+            None => (PlateFormat::W1536, false),
+            Some(v) => {
+                let n = v.as_integer().and_then(|n| usize::try_from(n).ok());
+                let f = n.and_then(PlateFormat::from_well_count).ok_or_else(|| {
+                    probe.err(
+                        "meta",
+                        None,
+                        format!(
+                            "`wells` must be 6, 12, 24, 48, 96, 384 or 1536, found `{}`",
+                            value_text(v)
+                        ),
+                    )
+                })?;
+                (f, true)
+            }
+        };
+        let ctx = Ctx {
+            source,
+            text,
+            limit,
+            explicit,
+        };
+        let mut ix = Interner::default();
+        let base = Path::new(source).parent();
+        let top = collect(&ctx, &doc, "", false, &mut ix)?;
+        let mut out = Parsed {
+            source: source.to_owned(),
+            text: text.to_owned(),
+            limit,
+            explicit,
+            top,
+            plates: Vec::new(),
+            meta: BTreeMap::new(),
+            extras: BTreeMap::new(),
+        };
+        for (k, v) in meta {
+            if !matches!(
+                k.as_str(),
+                "wells" | "path" | "paths" | "style" | "param_styles"
+            ) {
+                out.meta.insert(k.clone(), value_text(v));
+            }
+        }
+        for (k, v) in &doc {
+            if !SPECIAL.contains(&k.as_str()) && k != "series" {
+                out.extras.insert(k.clone(), value_text(v));
+            }
+        }
+        let meta_path = meta.get("path");
+        let meta_paths = meta.get("paths");
+        if meta_path.is_some() && meta_paths.is_some() {
+            return Err(ctx.err("meta", None, "both `path` and `paths` given; ambiguous"));
+        }
+        let plates: Vec<(&String, &Table)> = match doc.get("plate") {
+            None => Vec::new(),
+            Some(Value::Table(t)) => t
+                .iter()
+                .map(|(name, v)| match v {
+                    Value::Table(pt) => Ok((name, pt)),
+                    other => Err(ctx.err(
+                        "plate",
+                        None,
+                        format!(
+                            "`{name} = {}` inside [plate] but outside any [plate.NAME] table",
+                            value_text(other)
+                        ),
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(ctx.err("plate", None, "expected [plate.NAME] tables")),
+        };
+        // a level whose keys all pass the checks of `apply_key` cannot fail when resolved;
+        // a plate built from a level that may fail is resolved once here, to report it now
+        let top_ok = out.top.keys_ok();
+        if plates.is_empty() {
+            let levels = Levels {
+                top: &out.top,
+                plate: None,
+            };
+            levels.check_inclusion(&ctx, "")?;
+            if levels.includes_nothing() {
+                return Err(PlateError::parse(
+                    source,
+                    None,
+                    "no wells defined (name wells with [row]+[col], [block] or [well] sections)",
+                ));
+            }
+            if !top_ok {
+                resolve(&ctx, levels, "")?;
+            }
+            let mut paths = Vec::new();
+            if let Some(v) = meta_path.or(meta_paths) {
+                if let Value::Table(_) = v {
+                    return Err(ctx.err(
+                        "meta",
+                        None,
+                        "`paths` as a table needs [plate.NAME] sections",
+                    ));
+                }
+                paths = path_list(&ctx, "meta", v)?
+                    .iter()
+                    .map(|s| resolve_path(base, s))
+                    .collect();
+            }
+            out.plates.push(PendingPlate {
+                name: "1".to_owned(),
+                own: None,
+                paths,
+            });
+            return Ok(out);
+        }
+        if meta_path.is_some() {
+            return Err(ctx.err(
+                "meta",
                 None,
-                "no wells defined (name wells with [row]+[col], [block] or [well] sections)",
+                "`path` given with [plate] sections; use `paths`",
             ));
         }
-        let mut p = finish("1", wells)?;
-        if let Some(v) = meta_path.or(meta_paths) {
-            if let Value::Table(_) = v {
-                return Err(ctx.err(
-                    "meta",
-                    None,
-                    "`paths` as a table needs [plate.NAME] sections",
-                ));
+        let n = plates.len();
+        // `paths` as a table must name exactly the [plate] sections (checked once, not per plate)
+        let paths_keys_match = match meta_paths {
+            Some(Value::Table(t)) => {
+                let names: BTreeSet<&String> = plates.iter().map(|(n, _)| *n).collect();
+                let keys: BTreeSet<&String> = t.keys().collect();
+                names == keys
             }
-            p.paths = path_list(&ctx, "meta", v)?
-                .iter()
-                .map(|s| resolve_path(base, s))
-                .collect();
-        }
-        layout.plates.push(p);
-        return Ok(layout);
-    }
-    if meta_path.is_some() {
-        return Err(ctx.err(
-            "meta",
-            None,
-            "`path` given with [plate] sections; use `paths`",
-        ));
-    }
-    let n = plates.len();
-    // `paths` as a table must name exactly the [plate] sections (checked once, not per plate)
-    let paths_keys_match = match meta_paths {
-        Some(Value::Table(t)) => {
-            let names: BTreeSet<&String> = plates.iter().map(|(n, _)| *n).collect();
-            let keys: BTreeSet<&String> = t.keys().collect();
-            names == keys
-        }
-        _ => true,
-    };
-    // plates resolve independently: in parallel, collected in file order (the first error in
-    // file order is the one reported)
-    let one = |k: usize, name: &str, pt: &Table| -> Result<PlateLayout, PlateError> {
-        let section = format!("plate.{name}");
-        let ps = collect(&ctx, pt, &section, true)?;
-        let merged = overlay(&top, ps);
-        let wells = resolve(&ctx, &merged, name)?;
-        let mut p = finish(name, wells)?;
-        let own = pt.get("paths").or(pt.get("path"));
-        p.paths = match (own, meta_paths) {
-            (Some(v), _) => path_list(&ctx, &section, v)?,
-            (None, None) => Vec::new(),
-            (None, Some(Value::String(tpl))) => {
-                if !tpl.contains("{}") {
+            _ => true,
+        };
+        // plates in file order: the first error in file order is the one reported
+        for (k, (name, pt)) in plates.into_iter().enumerate() {
+            let section = format!("plate.{name}");
+            let own = collect(&ctx, pt, &section, true, &mut ix)?;
+            let levels = Levels {
+                top: &out.top,
+                plate: Some(&own),
+            };
+            levels.check_inclusion(&ctx, name)?;
+            if !(top_ok && own.keys_ok()) {
+                resolve(&ctx, levels, name)?;
+            }
+            let own_paths = pt.get("paths").or(pt.get("path"));
+            let paths = match (own_paths, meta_paths) {
+                (Some(v), _) => path_list(&ctx, &section, v)?,
+                (None, None) => Vec::new(),
+                (None, Some(Value::String(tpl))) => {
+                    if !tpl.contains("{}") {
+                        return Err(ctx.err(
+                            "meta",
+                            None,
+                            "`paths` as one string needs a `{}` for the plate name",
+                        ));
+                    }
+                    vec![tpl.replace("{}", name)]
+                }
+                (None, Some(Value::Array(a))) => {
+                    if a.len() != n {
+                        return Err(ctx.err(
+                            "meta",
+                            None,
+                            format!("`paths` lists {} files for {n} [plate] sections", a.len()),
+                        ));
+                    }
+                    path_list(&ctx, "meta", &a[k])?
+                }
+                (None, Some(Value::Table(t))) => {
+                    if !paths_keys_match {
+                        return Err(ctx.err(
+                            "meta",
+                            None,
+                            "the keys of `paths` do not match the [plate] sections",
+                        ));
+                    }
+                    path_list(&ctx, "meta", &t[name.as_str()])?
+                }
+                (None, Some(other)) => {
                     return Err(ctx.err(
                         "meta",
                         None,
-                        "`paths` as one string needs a `{}` for the plate name",
+                        format!(
+                            "`paths` must be a string, a list or a table, found `{}`",
+                            value_text(other)
+                        ),
                     ));
                 }
-                vec![tpl.replace("{}", name)]
             }
-            (None, Some(Value::Array(a))) => {
-                if a.len() != n {
-                    return Err(ctx.err(
-                        "meta",
-                        None,
-                        format!("`paths` lists {} files for {n} [plate] sections", a.len()),
-                    ));
-                }
-                path_list(&ctx, "meta", &a[k])?
-            }
-            (None, Some(Value::Table(t))) => {
-                if !paths_keys_match {
-                    return Err(ctx.err(
-                        "meta",
-                        None,
-                        "the keys of `paths` do not match the [plate] sections",
-                    ));
-                }
-                path_list(&ctx, "meta", &t[name])?
-            }
-            (None, Some(other)) => {
-                return Err(ctx.err(
-                    "meta",
-                    None,
-                    format!(
-                        "`paths` must be a string, a list or a table, found `{}`",
-                        value_text(other)
-                    ),
-                ));
-            }
+            .iter()
+            .map(|s| resolve_path(base, s))
+            .collect();
+            out.plates.push(PendingPlate {
+                name: name.clone(),
+                own: Some(own),
+                paths,
+            });
         }
-        .iter()
-        .map(|s| resolve_path(base, s))
-        .collect();
-        Ok(p)
-    };
-    let resolved: Vec<Result<PlateLayout, PlateError>> = plates
-        .par_iter()
-        .enumerate()
-        .map(|(k, (name, pt))| one(k, name, pt))
-        .collect();
-    for p in resolved {
-        layout.plates.push(p?);
+        Ok(out)
     }
-    Ok(layout)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::Role;
+    use crate::layout::{Layout, Role};
+
+    fn parse(source: &str, text: &str) -> Result<Layout, PlateError> {
+        Layout::from_toml_str(source, text)
+    }
 
     fn w(s: &str) -> WellId {
         WellId::parse(s).unwrap()
