@@ -476,19 +476,33 @@ impl TableStream {
         if chunk.n_rows() == 0 {
             return Ok(());
         }
-        if let Some(csv) = &mut self.csv {
-            let bytes = chunk.csv_bytes(false)?;
-            let path = csv.get_ref().path().to_path_buf();
-            csv.write_all(&bytes)
-                .map_err(|source| ReportError::Io { path, source })?;
-        }
-        if let Some((w, out)) = &mut self.parquet {
-            let df = chunk.to_dataframe()?;
-            w.write_batch(&df).map_err(|source| ReportError::Polars {
-                context: format!("{}: writing Parquet", out.path().display()),
-                source,
-            })?;
-        }
+        // the CSV text and the Parquet row group of a chunk are independent: build them at once
+        let csv = self.csv.as_mut();
+        let parquet = self.parquet.as_mut();
+        let (csv_done, parquet_done) = rayon::join(
+            || -> Result<(), ReportError> {
+                if let Some(csv) = csv {
+                    let mut bytes = Vec::with_capacity(chunk.n_rows() * 16 * chunk.n_cols());
+                    chunk.write_csv_rows(&mut bytes);
+                    let path = csv.get_ref().path().to_path_buf();
+                    csv.write_all(&bytes)
+                        .map_err(|source| ReportError::Io { path, source })?;
+                }
+                Ok(())
+            },
+            || -> Result<(), ReportError> {
+                if let Some((w, out)) = parquet {
+                    let df = chunk.to_dataframe()?;
+                    w.write_batch(&df).map_err(|source| ReportError::Polars {
+                        context: format!("{}: writing Parquet", out.path().display()),
+                        source,
+                    })?;
+                }
+                Ok(())
+            },
+        );
+        csv_done?;
+        parquet_done?;
         self.rows += chunk.n_rows();
         Ok(())
     }
