@@ -85,12 +85,12 @@ fn main() {
     for f in &figs {
         bytes += f.to_png().expect("render").len();
     }
-    let total = thread_cpu() - t0;
+    let total = thread_cpu().saturating_sub(t0);
     let t1 = thread_cpu();
     for f in &figs {
         let _ = platesyn_report::figures::render_rgb(f).expect("draw");
     }
-    let draw = thread_cpu() - t1;
+    let draw = thread_cpu().saturating_sub(t1);
     let t2 = thread_cpu();
     for f in &figs {
         let (w, h) = f.size();
@@ -99,7 +99,7 @@ fn main() {
         f.draw(&root).expect("draw");
         root.present().expect("present");
     }
-    let plain = thread_cpu() - t2;
+    let plain = thread_cpu().saturating_sub(t2);
     let per = |d: Duration| d.as_secs_f64() * 1e3 / n as f64;
     println!(
         "plotters' own BitMapBackend: draw {:.3} ms CPU each",

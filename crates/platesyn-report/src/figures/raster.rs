@@ -253,7 +253,9 @@ mod tests {
         let scores = (0..5)
             .map(|i| {
                 (0..7)
-                    .map(|j| (i != 2 || j != 3).then_some((i * 7 + j) as f64 * 1.7 - 20.0 + shift))
+                    .map(|j| {
+                        (i != 2 || j != 3).then_some(f64::from(i * 7 + j) * 1.7 - 20.0 + shift)
+                    })
                     .collect()
             })
             .collect();
