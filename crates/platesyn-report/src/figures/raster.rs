@@ -32,43 +32,71 @@ static FONT: LazyLock<Option<FontRef<'static>>> =
 /// few hundred).
 const GLYPH_CACHE_CAP: usize = 4096;
 
-/// One rasterized glyph: pixels `(x, y, coverage)` relative to the pen position, `y` already
-/// shifted as plotters shifts it (half the font size plus the glyph box top); zero coverage
-/// dropped (plotters' blend skips it).
-type Coverage = Vec<(i32, i32, f32)>;
+/// One glyph at one size: its id and advance, and its pixels `(x, y, coverage)` relative to the
+/// pen position, `y` already shifted as plotters shifts it (half the font size plus the glyph
+/// box top); zero coverage dropped (plotters' blend skips it).
+struct Glyph {
+    id: ab_glyph::GlyphId,
+    advance: f32,
+    pixels: Vec<(i32, i32, f32)>,
+}
 
 thread_local! {
-    static GLYPHS: RefCell<HashMap<(char, u64), Coverage>> = RefCell::new(HashMap::new());
+    static GLYPHS: RefCell<HashMap<(char, u64), Glyph>> = RefCell::new(HashMap::new());
 }
 
 /// Rasterizes `c` at `size` pixels exactly as plotters' `ab_glyph` font does.
-fn rasterize(font: &FontRef<'static>, c: char, size: f64) -> Coverage {
+fn rasterize(font: &FontRef<'static>, c: char, size: f64) -> Glyph {
     let scaled = font.as_scaled(size as f32);
-    let mut out = Vec::new();
+    let id = scaled.glyph_id(c);
+    let mut pixels = Vec::new();
     if let Some(q) = scaled.outline_glyph(scaled.scaled_glyph(c)) {
         let rect = q.px_bounds();
         let y_shift = ((size as f32) / 2.0 + rect.min.y) as i32;
         q.draw(|x, y, a| {
             if a > 0.0 {
-                out.push((x as i32, y as i32 + y_shift, a));
+                pixels.push((x as i32, y as i32 + y_shift, a));
             }
         });
     }
-    out
+    Glyph {
+        id,
+        advance: scaled.h_advance(id),
+        pixels,
+    }
+}
+
+/// plotters' pixel blend (`plotters_bitmap`'s `blend`): `new` over `prev` at `a`/256.
+#[allow(clippy::cast_possible_truncation)]
+fn blend(prev: &mut u8, new: u8, a: u64) {
+    if new > *prev {
+        *prev += (u64::from(new - *prev) * a / 256) as u8;
+    } else {
+        *prev -= (u64::from(*prev - new) * a / 256) as u8;
+    }
 }
 
 /// plotters' [`BitMapBackend`] with cached glyphs (see the module docs); every other drawing
-/// call is the bitmap backend's own.
+/// call is the bitmap backend's own, on the same buffer.
 pub(crate) struct CachedTextBitmap<'a> {
-    inner: BitMapBackend<'a>,
+    buf: &'a mut [u8],
+    size: (u32, u32),
 }
 
 impl<'a> CachedTextBitmap<'a> {
-    /// A backend drawing into `buf` (8-bit RGB, `size.0 × size.1` pixels, row-major).
+    /// A backend drawing into `buf` (8-bit RGB, `size.0 × size.1` pixels, row-major; panics
+    /// when `buf` is shorter, as [`BitMapBackend::with_buffer`] does).
     pub(crate) fn with_buffer(buf: &'a mut [u8], size: (u32, u32)) -> Self {
-        Self {
-            inner: BitMapBackend::with_buffer(buf, size),
-        }
+        assert!(
+            buf.len() >= size.0 as usize * size.1 as usize * 3,
+            "pixel buffer too small"
+        );
+        Self { buf, size }
+    }
+
+    /// plotters' bitmap backend over the same pixels (cheap: a borrow and a size).
+    fn inner(&mut self) -> BitMapBackend<'_> {
+        BitMapBackend::with_buffer(self.buf, self.size)
     }
 }
 
@@ -78,19 +106,19 @@ impl DrawingBackend for CachedTextBitmap<'_> {
     type ErrorType = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
 
     fn get_size(&self) -> (u32, u32) {
-        self.inner.get_size()
+        self.size
     }
 
     fn ensure_prepared(&mut self) -> Result<(), Err> {
-        self.inner.ensure_prepared()
+        Ok(())
     }
 
     fn present(&mut self) -> Result<(), Err> {
-        self.inner.present()
+        Ok(())
     }
 
     fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Result<(), Err> {
-        self.inner.draw_pixel(point, color)
+        self.inner().draw_pixel(point, color)
     }
 
     fn draw_line<S: BackendStyle>(
@@ -99,7 +127,7 @@ impl DrawingBackend for CachedTextBitmap<'_> {
         to: BackendCoord,
         style: &S,
     ) -> Result<(), Err> {
-        self.inner.draw_line(from, to, style)
+        self.inner().draw_line(from, to, style)
     }
 
     fn draw_rect<S: BackendStyle>(
@@ -109,7 +137,8 @@ impl DrawingBackend for CachedTextBitmap<'_> {
         style: &S,
         fill: bool,
     ) -> Result<(), Err> {
-        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+        self.inner()
+            .draw_rect(upper_left, bottom_right, style, fill)
     }
 
     fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
@@ -117,7 +146,7 @@ impl DrawingBackend for CachedTextBitmap<'_> {
         path: I,
         style: &S,
     ) -> Result<(), Err> {
-        self.inner.draw_path(path, style)
+        self.inner().draw_path(path, style)
     }
 
     fn draw_circle<S: BackendStyle>(
@@ -127,7 +156,7 @@ impl DrawingBackend for CachedTextBitmap<'_> {
         style: &S,
         fill: bool,
     ) -> Result<(), Err> {
-        self.inner.draw_circle(center, radius, style, fill)
+        self.inner().draw_circle(center, radius, style, fill)
     }
 
     fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
@@ -135,11 +164,11 @@ impl DrawingBackend for CachedTextBitmap<'_> {
         vert: I,
         style: &S,
     ) -> Result<(), Err> {
-        self.inner.fill_polygon(vert, style)
+        self.inner().fill_polygon(vert, style)
     }
 
     fn blit_bitmap(&mut self, pos: BackendCoord, size: (u32, u32), src: &[u8]) -> Result<(), Err> {
-        self.inner.blit_bitmap(pos, size, src)
+        self.inner().blit_bitmap(pos, size, src)
     }
 
     fn draw_text<TStyle: BackendTextStyle>(
@@ -150,10 +179,10 @@ impl DrawingBackend for CachedTextBitmap<'_> {
     ) -> Result<(), Err> {
         let font = match FONT.as_ref() {
             Some(f) if style.family().as_str() == FONT_FAMILY => f,
-            _ => return self.inner.draw_text(text, style, pos),
+            _ => return self.inner().draw_text(text, style, pos),
         };
         if !matches!(style.style(), FontStyle::Normal) {
-            return self.inner.draw_text(text, style, pos);
+            return self.inner().draw_text(text, style, pos);
         }
         // plotters_backend::DrawingBackend::draw_text, with the glyphs from the cache
         let color = style.color();
@@ -175,36 +204,49 @@ impl DrawingBackend for CachedTextBitmap<'_> {
             VPos::Bottom => -height,
         };
         let trans = style.transform();
-        let (w, h) = self.get_size();
+        let (w, h) = self.size;
         let size = style.size();
+        let rgb = color.rgb;
+        let buf = &mut *self.buf;
         // plotters' ab_glyph font: the pen advances in f32 and each glyph is placed at the
         // pen position truncated to a whole pixel
         let scaled = font.as_scaled(size as f32);
-        let inner = &mut self.inner;
         GLYPHS.with(|cache| {
             let mut cache = cache.borrow_mut();
             if cache.len() > GLYPH_CACHE_CAP {
                 cache.clear();
             }
             let mut pen = 0f32;
-            let mut prev: Option<char> = None;
+            let mut prev: Option<ab_glyph::GlyphId> = None;
             for c in text.chars() {
-                if let Some(pc) = prev {
-                    pen += scaled.kern(scaled.glyph_id(pc), scaled.glyph_id(c));
-                }
-                prev = Some(c);
                 let glyph = cache
                     .entry((c, size.to_bits()))
                     .or_insert_with(|| rasterize(font, c, size));
+                if let Some(p) = prev {
+                    pen += scaled.kern(p, glyph.id);
+                }
+                prev = Some(glyph.id);
                 let gx = pen as i32;
-                for &(x, y, a) in glyph.iter() {
+                for &(x, y, a) in &glyph.pixels {
                     let (x, y) = trans.transform(x + gx + dx - min_x, y + dy - min_y);
                     let (x, y) = (pos.0 + x, pos.1 + y);
-                    if x >= 0 && x < w as i32 && y >= 0 && y < h as i32 {
-                        inner.draw_pixel((x, y), color.mix(f64::from(a)))?;
+                    if x < 0 || x >= w as i32 || y < 0 || y >= h as i32 {
+                        continue;
+                    }
+                    // BitMapBackend::draw_pixel of the colour mixed with the coverage
+                    let alpha = color.alpha * f64::from(a);
+                    let base = (y as usize * w as usize + x as usize) * 3;
+                    let px = &mut buf[base..base + 3];
+                    if alpha >= 1.0 - 1.0 / 256.0 {
+                        px.copy_from_slice(&[rgb.0, rgb.1, rgb.2]);
+                    } else if alpha > 0.0 {
+                        let a = (alpha * 256.0).floor() as u64;
+                        blend(&mut px[0], rgb.0, a);
+                        blend(&mut px[1], rgb.1, a);
+                        blend(&mut px[2], rgb.2, a);
                     }
                 }
-                pen += scaled.h_advance(scaled.glyph_id(c));
+                pen += glyph.advance;
             }
             Ok(())
         })
