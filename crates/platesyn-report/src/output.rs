@@ -5,6 +5,7 @@
 //! the destination. A reader therefore sees either the old file or the complete new one, never a
 //! half-written file, and a failed write leaves no temporary file behind.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,9 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 #[derive(Debug, Clone, Default)]
 pub struct OutputGuard {
     protected: Vec<PathBuf>,
+    /// The same paths, for a constant-time check (a screen has thousands of inputs and writes
+    /// thousands of figures).
+    lookup: HashSet<PathBuf>,
 }
 
 impl OutputGuard {
@@ -34,7 +38,9 @@ impl OutputGuard {
     /// [`ReportError::WouldOverwriteInput`].
     pub fn protect(&mut self, input: impl AsRef<Path>) -> &mut Self {
         let input = input.as_ref();
-        self.protected.push(resolve(input));
+        let resolved = resolve(input);
+        self.lookup.insert(resolved.clone());
+        self.protected.push(resolved);
         self
     }
 
@@ -45,8 +51,7 @@ impl OutputGuard {
 
     /// Whether writing to `path` would overwrite a protected input.
     pub fn is_protected(&self, path: &Path) -> bool {
-        let resolved = resolve(path);
-        self.protected.contains(&resolved)
+        self.lookup.contains(&resolve(path))
     }
 
     /// Writes `bytes` to `path` atomically (temporary file in the same directory, fsync, rename).

@@ -14,6 +14,7 @@ pub mod colors;
 pub mod curve;
 pub mod heatmap;
 pub mod platemap;
+mod raster;
 
 use std::path::Path;
 use std::sync::Once;
@@ -87,29 +88,57 @@ pub fn render_svg<F: Figure>(fig: &F) -> Result<String, ReportError> {
     Ok(out)
 }
 
-/// Renders `fig` to PNG bytes (8-bit RGB, size [`Figure::size`]; fast deflate with the `Sub`
-/// filter: about 5× quicker to encode than the default, files somewhat larger).
-pub fn render_png<F: Figure>(fig: &F) -> Result<Vec<u8>, ReportError> {
+/// Draws `fig` into an 8-bit RGB pixel buffer of size [`Figure::size`] (row-major, 3 bytes per
+/// pixel), as [`render_png`] encodes it.
+pub fn render_rgb<F: Figure>(fig: &F) -> Result<Vec<u8>, ReportError> {
+    let mut buf = Vec::new();
+    draw_rgb(fig, &mut buf)?;
+    Ok(buf)
+}
+
+/// Draws `fig` into `buf` (cleared to black, then resized to the figure).
+fn draw_rgb<F: Figure>(fig: &F, buf: &mut Vec<u8>) -> Result<(), ReportError> {
     ensure_font();
     let (w, h) = fig.size();
-    let mut buf = vec![0u8; w as usize * h as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        fig.draw(&root)?;
-        root.present().map_err(draw_err(fig.name()))?;
-    }
-    let mut png = Vec::new();
-    image::codecs::png::PngEncoder::new_with_quality(
-        &mut png,
-        image::codecs::png::CompressionType::Fast,
-        image::codecs::png::FilterType::Sub,
-    )
-    .write_image(&buf, w, h, image::ColorType::Rgb8)
-    .map_err(|e| ReportError::Draw {
-        figure: fig.name().to_string(),
-        message: format!("PNG encoding: {e}"),
-    })?;
-    Ok(png)
+    buf.clear();
+    buf.resize(w as usize * h as usize * 3, 0);
+    let root = raster::CachedTextBitmap::with_buffer(buf, (w, h)).into_drawing_area();
+    fig.draw(&root)?;
+    root.present().map_err(draw_err(fig.name()))
+}
+
+thread_local! {
+    /// The pixel buffer of the last PNG drawn on this thread, reused by the next (a screen draws
+    /// thousands of same-sized figures; a fresh 2 MB buffer each time costs page faults).
+    static PIXELS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Renders `fig` to PNG bytes (8-bit RGB, size [`Figure::size`]; fast deflate with the `Paeth`
+/// filter: as quick to encode as `Sub` on these figures, files about 40 % smaller).
+pub fn render_png<F: Figure>(fig: &F) -> Result<Vec<u8>, ReportError> {
+    let (w, h) = fig.size();
+    PIXELS.with(|pixels| {
+        // a figure drawn while another is being drawn on this thread gets its own buffer
+        let mut own = Vec::new();
+        let mut guard = pixels.try_borrow_mut();
+        let buf = match guard.as_mut() {
+            Ok(b) => &mut **b,
+            Err(_) => &mut own,
+        };
+        draw_rgb(fig, buf)?;
+        let mut png = Vec::with_capacity(buf.len() / 8);
+        image::codecs::png::PngEncoder::new_with_quality(
+            &mut png,
+            image::codecs::png::CompressionType::Fast,
+            image::codecs::png::FilterType::Paeth,
+        )
+        .write_image(buf, w, h, image::ColorType::Rgb8)
+        .map_err(|e| ReportError::Draw {
+            figure: fig.name().to_string(),
+            message: format!("PNG encoding: {e}"),
+        })?;
+        Ok(png)
+    })
 }
 
 /// Renders `fig` as SVG and writes it to `path` atomically (refused over a protected input).
