@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use platesyn_plate::{LazyLayout, PlateFile, PlateLayout, read_path};
 use platesyn_report::screen::{Issue, PlateInput, PlateResult, ScreenBuilder, ScreenOptions};
 use platesyn_report::screen_report::{
-    FigureFormats, FigureSet, PlannedFigure, RenderedFigure, all_tables, html_report, plan_figures,
-    plan_plate_maps, render_figures, synergy_cells_table, wells_table, write_file,
+    FigureFormats, FigureSet, PlannedFigure, RenderedFigure, TableHead, html_report, plan_figures,
+    plan_plate_maps, render_figures, screen_tables, synergy_cells_table, wells_table, write_file,
 };
 use platesyn_report::{OutputGuard, TableStream};
 use platesyn_synergy::{
@@ -508,8 +508,10 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         cells.append(&synergy_cells_table(chunk)?)?;
     }
     finish_stream(cells, "synergy_cells", &mut written)?;
-    let tables = all_tables(&results, &args.models)?;
-    for (name, t) in &tables {
+    // one whole table at a time: written, then only its head kept for the report
+    let mut tables = Vec::new();
+    for table in screen_tables(&results, &args.models) {
+        let (name, t) = table?;
         write_file(
             &out,
             &format!("{name}.csv"),
@@ -524,6 +526,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             &guard,
             &mut written,
         )?;
+        tables.push(TableHead::of(name, &t));
     }
 
     stages.mark("tables");

@@ -819,19 +819,53 @@ pub fn all_tables(
     r: &ScreenResults,
     models: &[Model],
 ) -> Result<Vec<(&'static str, Table)>, ReportError> {
-    Ok(vec![
-        ("plates", plates_table(r)?),
-        ("fits", fits_table(r)?),
-        ("synergy_blocks", synergy_blocks_table(r, models)?),
-        ("sensitization", sensitization_table(r)?),
-        ("errors", errors_table(r)?),
-    ])
+    screen_tables(r, models).collect()
+}
+
+/// The same tables as [`all_tables`], built one at a time as the iterator is advanced, so that
+/// a caller writing each table and keeping only its [`TableHead`] never holds more than one
+/// whole table (the fits and sensitization tables of a 10,000-plate screen are tens of MB).
+pub fn screen_tables<'a>(
+    r: &'a ScreenResults,
+    models: &'a [Model],
+) -> impl Iterator<Item = Result<(&'static str, Table), ReportError>> + 'a {
+    (0..5).map(move |i| match i {
+        0 => plates_table(r).map(|t| ("plates", t)),
+        1 => fits_table(r).map(|t| ("fits", t)),
+        2 => synergy_blocks_table(r, models).map(|t| ("synergy_blocks", t)),
+        3 => sensitization_table(r).map(|t| ("sensitization", t)),
+        _ => errors_table(r).map(|t| ("errors", t)),
+    })
+}
+
+/// What the HTML report shows of a table: its first [`REPORT_MAX_TABLE_ROWS`] rows and how many
+/// rows the whole table (in its CSV/Parquet files) has.
+#[derive(Debug, Clone)]
+pub struct TableHead {
+    /// File stem of the table (`fits` for `fits.csv`).
+    pub name: &'static str,
+    /// The first rows.
+    pub head: Table,
+    /// Rows of the whole table.
+    pub total_rows: usize,
+}
+
+impl TableHead {
+    /// The head of `table`, called `name`.
+    #[must_use]
+    pub fn of(name: &'static str, table: &Table) -> Self {
+        Self {
+            name,
+            head: table.head(REPORT_MAX_TABLE_ROWS),
+            total_rows: table.n_rows(),
+        }
+    }
 }
 
 /// Build the HTML report.
 pub fn html_report(
     r: &ScreenResults,
-    tables: &[(&'static str, Table)],
+    tables: &[TableHead],
     figures: &[RenderedFigure],
     options: &OptionList,
 ) -> HtmlReport {
@@ -870,15 +904,14 @@ pub fn html_report(
     }
     // large screens: the report shows the head of each table, the files hold all of it
     let table = |name: &str| {
-        tables.iter().find(|(n, _)| *n == name).map(|(_, t)| {
-            let head = t.head(REPORT_MAX_TABLE_ROWS);
-            let note = (t.n_rows() > REPORT_MAX_TABLE_ROWS).then(|| {
+        tables.iter().find(|t| t.name == name).map(|t| {
+            let note = (t.total_rows > REPORT_MAX_TABLE_ROWS).then(|| {
                 format!(
                     " — first {REPORT_MAX_TABLE_ROWS} of {} rows; all in {name}.csv",
-                    t.n_rows()
+                    t.total_rows
                 )
             });
-            (head, note.unwrap_or_default())
+            (t.head.clone(), note.unwrap_or_default())
         })
     };
     let add_figs = |mut s: Section, section: &str, group: Option<&str>| {
