@@ -2,6 +2,9 @@
 //! and the 8-point fits of the synergy crate's ZIP path (dose 0 + 7 doses, no replicates;
 //! LL.4 free and with `c` fixed at the zero-dose response).
 
+#[path = "common/eight_point.rs"]
+mod eight_point;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -48,20 +51,8 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-/// The 8-point curve of `platesyn-synergy`'s `fit_timing` example (percent inhibition).
-fn eight_point() -> (Vec<f64>, Vec<f64>) {
-    let d: Vec<f64> = std::iter::once(0.0)
-        .chain((0..7).map(|k| 0.01 * 3f64.powi(k)))
-        .collect();
-    let y = d
-        .iter()
-        .map(|&x| 95.0 * x.powf(1.5) / (0.3f64.powf(1.5) + x.powf(1.5)) + 0.5 * (x * 7.0).sin())
-        .collect();
-    (d, y)
-}
-
 fn bench_8pt(c: &mut Criterion) {
-    let (d, y) = eight_point();
+    let (d, y) = eight_point::eight_point();
     for (name, fixed) in [
         ("ll4_fit_8pt_free", Fixed::default()),
         (

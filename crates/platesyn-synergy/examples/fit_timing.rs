@@ -2,18 +2,15 @@
 //! (global) and `platesyn_dose::fit_ll4_drc` (drc-compatible) on one 8-point monotherapy
 //! (free LL.4) and one 8-point slice (`c` fixed).
 
+#[path = "../../platesyn-dose/benches/common/eight_point.rs"]
+mod eight_point;
+
 use std::time::Instant;
 
 use platesyn_dose::{FitSpec, Fixed, ModelKind, fit_curve, fit_ll4_drc};
 
 fn main() {
-    let d: Vec<f64> = std::iter::once(0.0)
-        .chain((0..7).map(|k| 0.01 * 3f64.powi(k)))
-        .collect();
-    let y: Vec<f64> = d
-        .iter()
-        .map(|&x| 95.0 * x.powf(1.5) / (0.3f64.powf(1.5) + x.powf(1.5)) + 0.5 * (x * 7.0).sin())
-        .collect();
+    let (d, y) = eight_point::eight_point();
     let reps = 20000;
     for (name, fixed) in [
         ("free", Fixed::default()),
