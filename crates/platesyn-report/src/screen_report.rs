@@ -48,18 +48,48 @@ pub fn records_table(columns: &[String], records: &[Vec<String>]) -> Result<Tabl
             .iter()
             .map(|r| r.get(j).map(String::as_str).filter(|s| !s.is_empty()))
             .collect();
-        let data = if !cells.iter().any(Option::is_some) {
-            ColumnData::Str(vec![None; cells.len()])
-        } else if let Some(v) = parse_all::<i64>(&cells) {
-            ColumnData::I64(v)
-        } else if let Some(v) = parse_all::<f64>(&cells) {
-            ColumnData::F64(v)
-        } else {
+        let data = typed_column(&cells).unwrap_or_else(|| {
             ColumnData::Str(cells.iter().map(|c| c.map(str::to_owned)).collect())
-        };
+        });
         t.push(name.clone(), data)?;
     }
     Ok(t)
+}
+
+/// [`records_table`] for cells given column by column and consumed: text columns take their
+/// strings instead of copying them, number columns free theirs as they are parsed, so a large
+/// table is held about once while it is built, not twice.
+pub fn columns_table(columns: &[String], cells: Vec<Vec<String>>) -> Result<Table, ReportError> {
+    let mut t = Table::new();
+    for (name, col) in columns.iter().zip(cells) {
+        let views: Vec<Option<&str>> = col
+            .iter()
+            .map(|c| Some(c.as_str()).filter(|c| !c.is_empty()))
+            .collect();
+        let data = typed_column(&views);
+        drop(views);
+        let data = data.unwrap_or_else(|| {
+            ColumnData::Str(
+                col.into_iter()
+                    .map(|c| (!c.is_empty()).then_some(c))
+                    .collect(),
+            )
+        });
+        t.push(name.clone(), data)?;
+    }
+    Ok(t)
+}
+
+/// The column type [`records_table`] gives `cells` (empty = missing): all missing -> text of
+/// missing values, all integers -> `I64`, all numbers -> `F64`; `None` when it is text.
+fn typed_column(cells: &[Option<&str>]) -> Option<ColumnData> {
+    if !cells.iter().any(Option::is_some) {
+        Some(ColumnData::Str(vec![None; cells.len()]))
+    } else if let Some(v) = parse_all::<i64>(cells) {
+        Some(ColumnData::I64(v))
+    } else {
+        parse_all::<f64>(cells).map(ColumnData::F64)
+    }
 }
 
 /// Every present cell parsed as `T`, or `None` when one does not parse.
@@ -382,7 +412,9 @@ pub fn sensitization_table(r: &ScreenResults) -> Result<Table, ReportError> {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    let mut recs = Vec::new();
+    // built column by column (a 10,000-plate screen has ~30,000 rows; row vectors and a
+    // second copy of every text cell were the run's largest transient)
+    let mut cells: Vec<Vec<String>> = vec![Vec::new(); cols.len()];
     for s in &r.sensitization {
         let alone = s.alone.map(|i| &r.curves[i]);
         let alone_ic50 = alone.map(|c| ic50_text(&c.fit)).unwrap_or_default();
@@ -391,7 +423,7 @@ pub fn sensitization_table(r: &ScreenResults) -> Result<Table, ReportError> {
             .unwrap_or_default();
         for sh in &s.shifts {
             let combo = &r.combo_curves[sh.curve];
-            recs.push(vec![
+            let row = [
                 s.cell_line.clone(),
                 s.drug_a.clone(),
                 s.drug_b.clone(),
@@ -408,10 +440,13 @@ pub fn sensitization_table(r: &ScreenResults) -> Result<Table, ReportError> {
                 if sh.meets_rule { "yes" } else { "no" }.to_owned(),
                 if s.sensitized { "yes" } else { "no" }.to_owned(),
                 crate::screen::SENSITIZATION_RULE.to_owned(),
-            ]);
+            ];
+            for (col, cell) in cells.iter_mut().zip(row) {
+                col.push(cell);
+            }
         }
     }
-    records_table(&cols, &recs)
+    columns_table(&cols, cells)
 }
 
 /// IC50 as reported: the number for usable fits, `>max` / `<min` when censored (or flat above /
@@ -990,4 +1025,51 @@ pub fn write_file(
     guard.write_atomic(&path, bytes)?;
     written.push(PathBuf::from(rel));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_table_types_and_values_equal_records_table() {
+        let names: Vec<String> = ["int", "float", "text", "empty", "mixed", "censored"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let rows: Vec<Vec<String>> = [
+            ["1", "0.5", "LINE1", "", "2", ">1000"],
+            ["-3", "", "", "", "x", "12.5"],
+            ["", "1e-7", "LINE2", "", "", ""],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|s| (*s).to_owned()).collect())
+        .collect();
+        let by_rows = records_table(&names, &rows).unwrap();
+        let by_columns: Vec<Vec<String>> = (0..names.len())
+            .map(|j| rows.iter().map(|r| r[j].clone()).collect())
+            .collect();
+        let by_cols = columns_table(&names, by_columns).unwrap();
+        assert_eq!(by_cols, by_rows);
+        assert_eq!(
+            by_cols.column("int"),
+            Some(&ColumnData::I64(vec![Some(1), Some(-3), None]))
+        );
+        assert_eq!(
+            by_cols.column("float"),
+            Some(&ColumnData::F64(vec![Some(0.5), None, Some(1e-7)]))
+        );
+        assert_eq!(
+            by_cols.column("mixed"),
+            Some(&ColumnData::Str(vec![
+                Some("2".into()),
+                Some("x".into()),
+                None
+            ]))
+        );
+        assert_eq!(
+            by_cols.column("empty"),
+            Some(&ColumnData::Str(vec![None, None, None]))
+        );
+    }
 }
