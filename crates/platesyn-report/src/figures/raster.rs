@@ -257,9 +257,8 @@ impl DrawingBackend for CachedTextBitmap<'_> {
 mod tests {
     use plotters::prelude::*;
 
-    use super::CachedTextBitmap;
     use crate::figures::heatmap::{DoseAxis, SynergyHeatmap};
-    use crate::figures::{Figure, ensure_font};
+    use crate::figures::{Figure, ensure_font, render_rgb};
 
     /// The figure drawn by plotters' own bitmap backend.
     fn plain_pixels<F: Figure>(fig: &F) -> Vec<u8> {
@@ -274,16 +273,9 @@ mod tests {
         buf
     }
 
+    /// The figure as the PNG path draws it (`render_rgb`: this module's cached-text backend).
     fn cached_pixels<F: Figure>(fig: &F) -> Vec<u8> {
-        ensure_font();
-        let (w, h) = fig.size();
-        let mut buf = vec![0u8; w as usize * h as usize * 3];
-        {
-            let root = CachedTextBitmap::with_buffer(&mut buf, (w, h)).into_drawing_area();
-            fig.draw(&root).unwrap();
-            root.present().unwrap();
-        }
-        buf
+        render_rgb(fig).unwrap()
     }
 
     fn heatmap(shift: f64) -> SynergyHeatmap {
