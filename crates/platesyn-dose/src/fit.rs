@@ -222,6 +222,54 @@ pub struct DoseProblem {
     nfree: usize,
 }
 
+/// LL.3/LL.4's `S = sum r_i w_i d2f_i` (see [`LsqProblem::jacobian_second_order`]) needs only
+/// five per-level sums: of `rw * (g_tt L^2, g_t L, g_tt L, g_t, g_tt)` over the levels with
+/// dose > 0 (`rw` = weighted residual times weight, `L = ln x - ln e`, `g_t`, `g_tt` the
+/// derivatives of `g = 1 / (1 + exp(b L))` in `t = b L`).
+#[derive(Default)]
+struct LlSSums([f64; 5]);
+
+impl LlSSums {
+    /// Adds one level.
+    #[inline(always)] // called per level in the Jacobian loops
+    #[allow(clippy::inline_always)]
+    fn add(&mut self, rw: f64, gt: f64, gtt: f64, l: f64) {
+        let a = &mut self.0;
+        a[0] += rw * gtt * l * l;
+        a[1] += rw * gt * l;
+        a[2] += rw * gtt * l;
+        a[3] += rw * gt;
+        a[4] += rw * gtt;
+    }
+
+    /// Writes `S` for the free parameters `idx` (row-major `k x k`, `k = idx.len()`) from the
+    /// Hessian of f (see `crate::model::response_grad_hess`) summed against `rw`; false when an
+    /// entry is not finite.
+    #[inline(always)] // with a constant `idx` (the common all-free case) the loops unroll
+    #[allow(clippy::inline_always)]
+    fn store(&self, amp: f64, b: f64, idx: &[usize], s: &mut [f64]) -> bool {
+        let a = &self.0;
+        let mut h = [[0.0; 5]; 5];
+        h[B][B] = amp * a[0];
+        h[B][C] = -a[1];
+        h[B][D] = a[1];
+        h[B][LE] = -amp * (b * a[2] + a[3]);
+        h[C][LE] = b * a[3];
+        h[D][LE] = -b * a[3];
+        h[LE][LE] = amp * b * b * a[4];
+        let k = idx.len();
+        let mut ok = true;
+        for (x, &fx) in idx.iter().enumerate() {
+            for (y, &fy) in idx.iter().enumerate() {
+                let v = if fx <= fy { h[fx][fy] } else { h[fy][fx] };
+                ok &= v.is_finite();
+                s[x * k + y] = v;
+            }
+        }
+        ok
+    }
+}
+
 impl DoseProblem {
     /// Build from doses (>= 0), responses, the model and the full template (fixed values).
     pub fn new(
@@ -333,8 +381,7 @@ impl DoseProblem {
         if let Some(gs) = cache.filter(|_| all4 && self.lv.first_pos == 0) {
             return self.ll4_jacobian_second_order(th, r, gs, jac, s);
         }
-        // sums of rw * (g_tt L^2, g_t L, g_tt L, g_t, g_tt) over levels with dose > 0
-        let mut a = [0.0; 5];
+        let mut sums = LlSSums::default();
         let rows = jac.chunks_exact_mut(k);
         for (i, ((row, &lx), (&wi, &ri))) in
             rows.zip(&self.lv.lx).zip(self.w.iter().zip(r)).enumerate()
@@ -359,31 +406,9 @@ impl DoseProblem {
                     *v = wi * grad[fj];
                 }
             }
-            let rw = ri * wi;
-            a[0] += rw * gtt * l * l;
-            a[1] += rw * gt * l;
-            a[2] += rw * gtt * l;
-            a[3] += rw * gt;
-            a[4] += rw * gtt;
+            sums.add(ri * wi, gt, gtt, l);
         }
-        let mut ok = jac.iter().all(|v| v.is_finite());
-        // Hessian of f (see crate::model::response_grad_hess) summed against rw
-        let mut h = [[0.0; 5]; 5];
-        h[B][B] = amp * a[0];
-        h[B][C] = -a[1];
-        h[B][D] = a[1];
-        h[B][LE] = -amp * (b * a[2] + a[3]);
-        h[C][LE] = b * a[3];
-        h[D][LE] = -b * a[3];
-        h[LE][LE] = amp * b * b * a[4];
-        for (x, &fx) in idx.iter().enumerate() {
-            for (y, &fy) in idx.iter().enumerate() {
-                let v = if fx <= fy { h[fx][fy] } else { h[fy][fx] };
-                ok &= v.is_finite();
-                s[x * k + y] = v;
-            }
-        }
-        ok
+        jac.iter().all(|v| v.is_finite()) && sums.store(amp, b, idx, s)
     }
 
     /// [`DoseProblem::ll_jacobian_second_order`] for the common case: LL.3/LL.4 with `b, c,
@@ -398,7 +423,7 @@ impl DoseProblem {
         s: &mut [f64],
     ) -> bool {
         let (b, amp) = (th[B], th[D] - th[C]);
-        let mut a = [0.0; 5];
+        let mut sums = LlSSums::default();
         let levels = jac
             .chunks_exact_mut(4)
             .zip(gs.chunks_exact(2))
@@ -412,24 +437,9 @@ impl DoseProblem {
             row[1] = wi * (1.0 - g);
             row[2] = wi * g;
             row[3] = wi * (-amp * gt * b);
-            let rw = ri * wi;
-            a[0] += rw * gtt * l * l;
-            a[1] += rw * gt * l;
-            a[2] += rw * gtt * l;
-            a[3] += rw * gt;
-            a[4] += rw * gtt;
+            sums.add(ri * wi, gt, gtt, l);
         }
-        let hbe = -amp * (b * a[2] + a[3]);
-        let (hce, hde) = (b * a[3], -b * a[3]);
-        let hbb = amp * a[0];
-        let hee = amp * b * b * a[4];
-        s[..16].copy_from_slice(&[
-            hbb, -a[1], a[1], hbe, //
-            -a[1], 0.0, 0.0, hce, //
-            a[1], 0.0, 0.0, hde, //
-            hbe, hce, hde, hee,
-        ]);
-        jac.iter().all(|v| v.is_finite()) && s[..16].iter().all(|v| v.is_finite())
+        jac.iter().all(|v| v.is_finite()) && sums.store(amp, b, &[B, C, D, LE], s)
     }
 
     /// Indices of the free parameters in `[b, c, d, ln e, f]`.
