@@ -140,10 +140,25 @@ pub fn fit_ll4_drc(
     if !first.is_some_and(|f| pos.any(|&d| d != f)) {
         return Err(DrcFitError::BadInput);
     }
-    if let Some(fit) = fit_ll4(dose, response, fixed_c) {
+    // buffers sized to the points (zeroing 64-point buffers cost more than an 8-point fit's
+    // arithmetic); the same computation for every size
+    match n {
+        0..=8 => fit_sized::<8>(dose, response, fixed_c),
+        9..=16 => fit_sized::<16>(dose, response, fixed_c),
+        _ => fit_sized::<MAX_POINTS>(dose, response, fixed_c),
+    }
+}
+
+/// [`fit_ll4_drc`] after the input checks, with work buffers of `P >= dose.len()` points.
+fn fit_sized<const P: usize>(
+    dose: &[f64],
+    response: &[f64],
+    fixed_c: Option<f64>,
+) -> Result<DrcFit, DrcFitError> {
+    if let Some(fit) = fit_ll4::<P>(dose, response, fixed_c) {
         return Ok(fit);
     }
-    fit_l4_log(dose, response, fixed_c).ok_or(DrcFitError::Failed)
+    fit_l4_log::<P>(dose, response, fixed_c).ok_or(DrcFitError::Failed)
 }
 
 /// Largest number of points a drc-compatible fit takes (stack buffers; a synergy block
@@ -151,8 +166,8 @@ pub fn fit_ll4_drc(
 pub const MAX_POINTS: usize = 64;
 
 /// R's `median` (mean of the two middle values for even `n`).
-fn median(v: &[f64]) -> f64 {
-    let mut buf = [0.0f64; MAX_POINTS];
+fn median<const P: usize>(v: &[f64]) -> f64 {
+    let mut buf = [0.0f64; P];
     let s = &mut buf[..v.len()];
     s.copy_from_slice(v);
     s.sort_by(f64::total_cmp);
@@ -165,8 +180,8 @@ fn median(v: &[f64]) -> f64 {
 }
 
 /// drc's scale factor `10^floor(log10(median))`, 1 when not finite or below 1e-15.
-fn scaling(v: &[f64]) -> f64 {
-    let s = 10f64.powf(median(v).log10().floor());
+fn scaling<const P: usize>(v: &[f64]) -> f64 {
+    let s = 10f64.powf(median::<P>(v).log10().floor());
     if s.is_nan() || s < SCALE_THRES {
         1.0
     } else {
@@ -201,7 +216,7 @@ fn line(u: impl Iterator<Item = (f64, f64)> + Clone) -> (f64, f64) {
 }
 
 /// The scaled least-squares problem drc hands to `optim`.
-struct Problem<'a> {
+struct Problem<'a, const P: usize> {
     /// Scaled dose (LL.4) or log dose (L.4).
     x: &'a [f64],
     /// Scaled response.
@@ -217,7 +232,7 @@ struct Problem<'a> {
     /// `optim`'s `parscale`.
     parscale: [f64; 4],
     /// Per-fit constants of the factored LL.4 evaluation (`None` for L.4).
-    fac: Option<Factored>,
+    fac: Option<Factored<P>>,
 }
 
 /// Per-fit constants of the factored LL.4 evaluation. drc evaluates `exp(b log(x / e))`
@@ -230,12 +245,12 @@ struct Problem<'a> {
 /// `exp` and two of `ln`. The iterates are drc's up to rounding (a few units in the last
 /// place of `t`, where drc's own `log(x / e)` rounds too).
 #[derive(Clone, Copy)]
-struct Factored {
+struct Factored<const P: usize> {
     /// `ln x` of the scaled doses (`-inf` at dose 0).
-    lx: [f64; MAX_POINTS],
+    lx: [f64; P],
     /// `exp(h ln x)` and `exp(-h ln x)` (unused at dose 0).
-    pp: [f64; MAX_POINTS],
-    pm: [f64; MAX_POINTS],
+    pp: [f64; P],
+    pm: [f64; P],
     /// Finite-difference step in `b`, `ndeps * parscale[0]`.
     h: f64,
 }
@@ -245,14 +260,14 @@ struct Factored {
 /// `t * factor` is never `0 * inf`.
 const MAX_SLOPE_STEP_EXPONENT: f64 = 350.0;
 
-impl Factored {
+impl<const P: usize> Factored<P> {
     /// Constants for scaled doses `x` and `optim`'s step `h` in `b`; `None` (direct
     /// evaluation) when `h ln x` is out of [`MAX_SLOPE_STEP_EXPONENT`] for some dose.
     fn new(x: &[f64], h: f64) -> Option<Self> {
         let mut f = Self {
-            lx: [0.0; MAX_POINTS],
-            pp: [0.0; MAX_POINTS],
-            pm: [0.0; MAX_POINTS],
+            lx: [0.0; P],
+            pp: [0.0; P],
+            pm: [0.0; P],
             h,
         };
         for (k, &x) in x.iter().enumerate() {
@@ -280,10 +295,10 @@ impl Factored {
 /// evaluation would give). Only the first `n` (number of points) entries are used.
 /// With the factored evaluation ([`Factored`]) also `t = exp(b l)` and `ln e`.
 #[derive(Clone, Copy)]
-struct Weights {
-    l: [f64; MAX_POINTS],
-    q: [f64; MAX_POINTS],
-    t: [f64; MAX_POINTS],
+struct Weights<const P: usize> {
+    l: [f64; P],
+    q: [f64; P],
+    t: [f64; P],
     /// `ln e` (factored evaluation).
     le: f64,
     /// Whether `l`, `q` were evaluated directly (L.4, or parameters outside the factored
@@ -291,12 +306,12 @@ struct Weights {
     direct: bool,
 }
 
-impl Weights {
+impl<const P: usize> Weights<P> {
     fn new() -> Self {
         Self {
-            l: [0.0; MAX_POINTS],
-            q: [0.0; MAX_POINTS],
-            t: [0.0; MAX_POINTS],
+            l: [0.0; P],
+            q: [0.0; P],
+            t: [0.0; P],
             le: 0.0,
             direct: true,
         }
@@ -305,25 +320,25 @@ impl Weights {
 
 /// Work buffers of the finite differences and residual sums, set up once per fit (zeroing
 /// them per evaluation cost more than the arithmetic on 8-point slices).
-struct Scratch {
+struct Scratch<const P: usize> {
     /// Squared residuals of the up to 8 finite-difference points, point-major.
-    res: [[f64; 8]; MAX_POINTS],
-    l: [f64; MAX_POINTS],
-    q1: [f64; MAX_POINTS],
-    q2: [f64; MAX_POINTS],
-    v1: [f64; MAX_POINTS],
-    v2: [f64; MAX_POINTS],
+    res: [[f64; 8]; P],
+    l: [f64; P],
+    q1: [f64; P],
+    q2: [f64; P],
+    v1: [f64; P],
+    v2: [f64; P],
 }
 
-impl Scratch {
+impl<const P: usize> Scratch<P> {
     fn new() -> Self {
         Self {
-            res: [[0.0; 8]; MAX_POINTS],
-            l: [0.0; MAX_POINTS],
-            q1: [0.0; MAX_POINTS],
-            q2: [0.0; MAX_POINTS],
-            v1: [0.0; MAX_POINTS],
-            v2: [0.0; MAX_POINTS],
+            res: [[0.0; 8]; P],
+            l: [0.0; P],
+            q1: [0.0; P],
+            q2: [0.0; P],
+            v1: [0.0; P],
+            v2: [0.0; P],
         }
     }
 }
@@ -388,7 +403,7 @@ fn compensated_sum2(a: &[f64], b: &[f64]) -> (f64, f64) {
     (s1 + c1, s2 + c2)
 }
 
-impl Problem<'_> {
+impl<const P: usize> Problem<'_, P> {
     /// `(b, c, d, e)` from the free parameters.
     fn full(&self, p: &[f64; 4]) -> [f64; 4] {
         match self.fixed_c {
@@ -426,7 +441,7 @@ impl Problem<'_> {
 
     /// The denominators of `(b, e)` into `w`: factored ([`Factored`]) for LL.4 with a
     /// finite `b` and `0 < e < inf`, else directly.
-    fn weights(&self, b: f64, e: f64, w: &mut Weights) {
+    fn weights(&self, b: f64, e: f64, w: &mut Weights<P>) {
         let n = self.x.len();
         let fac = self
             .fac
@@ -460,7 +475,7 @@ impl Problem<'_> {
     /// sum in point order). The residuals are formed first, in a loop the compiler can
     /// vectorise, and summed afterwards: the same operations as one fused loop.
     #[inline]
-    fn rss_q(&self, c: f64, d: f64, q: &[f64], v: &mut [f64; MAX_POINTS]) -> f64 {
+    fn rss_q(&self, c: f64, d: f64, q: &[f64], v: &mut [f64; P]) -> f64 {
         let n = self.y.len();
         for ((v, &y), &q) in v[..n].iter_mut().zip(self.y).zip(&q[..n]) {
             let r = y - (c + (d - c) / q);
@@ -472,7 +487,7 @@ impl Problem<'_> {
     /// Residual sums of squares for `(c1, d1)` with denominators `s.q1` and `(c2, d2)` with
     /// `s.q2` (each as [`Problem::rss_q`] would give it).
     #[inline]
-    fn rss_pair(&self, cd1: (f64, f64), cd2: (f64, f64), s: &mut Scratch) -> (f64, f64) {
+    fn rss_pair(&self, cd1: (f64, f64), cd2: (f64, f64), s: &mut Scratch<P>) -> (f64, f64) {
         let n = self.y.len();
         let (c1, d1) = cd1;
         let (c2, d2) = cd2;
@@ -487,14 +502,14 @@ impl Problem<'_> {
     }
 
     /// Residual sum of squares at free parameters `p` (problem units); fills `w`.
-    fn rss(&self, p: &[f64; 4], w: &mut Weights, s: &mut Scratch) -> f64 {
+    fn rss(&self, p: &[f64; 4], w: &mut Weights<P>, s: &mut Scratch<P>) -> f64 {
         let [b, c, d, e] = self.full(p);
         self.weights(b, e, w);
         self.rss_q(c, d, &w.q, &mut s.v1)
     }
 
     /// `optim`'s `fminfn`: objective at optimiser coordinates `u` (`p = u * parscale`).
-    fn fminfn(&self, u: &[f64; 4], w: &mut Weights, s: &mut Scratch) -> Option<f64> {
+    fn fminfn(&self, u: &[f64; 4], w: &mut Weights<P>, s: &mut Scratch<P>) -> Option<f64> {
         let mut p = [0.0; 4];
         for i in 0..self.n {
             if !u[i].is_finite() {
@@ -511,9 +526,9 @@ impl Problem<'_> {
     fn fmingr<const N: usize>(
         &self,
         u: &[f64; 4],
-        w0: &Weights,
+        w0: &Weights<P>,
         g: &mut [f64; 4],
-        s: &mut Scratch,
+        s: &mut Scratch<P>,
     ) -> Option<()> {
         if let Some(ok) = self.fmingr_factored::<N>(u, w0, g, s) {
             return ok.then_some(());
@@ -575,9 +590,9 @@ impl Problem<'_> {
     fn fmingr_factored<const N: usize>(
         &self,
         u: &[f64; 4],
-        w0: &Weights,
+        w0: &Weights<P>,
         g: &mut [f64; 4],
-        s: &mut Scratch,
+        s: &mut Scratch<P>,
     ) -> Option<bool> {
         let fac = self.fac.as_ref()?;
         if w0.direct {
@@ -676,8 +691,8 @@ impl Problem<'_> {
         plus: f64,
         minus: f64,
         p: &[f64; 4],
-        w0: &Weights,
-        s: &mut Scratch,
+        w0: &Weights<P>,
+        s: &mut Scratch<P>,
     ) -> Option<(f64, f64)> {
         let fac = self.fac.as_ref()?;
         let k = self.x.len();
@@ -781,7 +796,10 @@ struct VmminOut {
 /// `N` is the number of free parameters (`prob.n`); as a constant it lets the compiler
 /// unroll the small matrix loops (same operations in the same order).
 #[allow(clippy::many_single_char_names, clippy::too_many_lines)]
-fn vmmin<const N: usize>(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut> {
+fn vmmin<const N: usize, const P: usize>(
+    prob: &Problem<'_, P>,
+    start: [f64; 4],
+) -> Option<VmminOut> {
     debug_assert_eq!(prob.n, N);
     let n = N;
     let mut b = start;
@@ -919,7 +937,10 @@ fn vmmin<const N: usize>(prob: &Problem<'_>, start: [f64; 4]) -> Option<VmminOut
 }
 
 /// Run `optim(BFGS)` from `start` (problem units); the solution in problem units.
-fn optim(prob: &mut Problem<'_>, start: &[f64; 4]) -> Option<([f64; 4], usize, bool)> {
+fn optim<const P: usize>(
+    prob: &mut Problem<'_, P>,
+    start: &[f64; 4],
+) -> Option<([f64; 4], usize, bool)> {
     let n = prob.n;
     let mut u0 = [0.0; 4];
     for i in 0..n {
@@ -934,9 +955,9 @@ fn optim(prob: &mut Problem<'_>, start: &[f64; 4]) -> Option<([f64; 4], usize, b
         prob.fac = Factored::new(prob.x, NDEPS * prob.parscale[0]);
     }
     let out = if n == 3 {
-        vmmin::<3>(prob, u0)?
+        vmmin::<3, P>(prob, u0)?
     } else {
-        vmmin::<4>(prob, u0)?
+        vmmin::<4, P>(prob, u0)?
     };
     let mut par = [0.0; 4];
     for ((p, u), s) in par.iter_mut().zip(&out.u).zip(&prob.parscale).take(n) {
@@ -949,11 +970,11 @@ fn optim(prob: &mut Problem<'_>, start: &[f64; 4]) -> Option<([f64; 4], usize, b
 }
 
 /// drc `LL.4` (steps 1-3 of the module docs); `None` where drc fails.
-fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFit> {
-    let ds = scaling(dose);
-    let rs = scaling(response);
-    let mut xb = [0.0; MAX_POINTS];
-    let mut yb = [0.0; MAX_POINTS];
+fn fit_ll4<const P: usize>(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFit> {
+    let ds = scaling::<P>(dose);
+    let rs = scaling::<P>(response);
+    let mut xb = [0.0; P];
+    let mut yb = [0.0; P];
     let x = &mut xb[..dose.len()];
     let y = &mut yb[..dose.len()];
     for k in 0..dose.len() {
@@ -968,7 +989,7 @@ fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFi
         .map(|(&x, &y)| (x.ln(), ((d0 - y) / (y - c0)).ln()));
     let (a, s) = line(pairs);
     let (b0, e0) = (s, (-a / s).exp());
-    let mut prob = Problem {
+    let mut prob = Problem::<P> {
         x,
         y,
         log_logistic: true,
@@ -999,8 +1020,12 @@ fn fit_ll4(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFi
 }
 
 /// drc `L.4` on `ln(dose)` with dose 0 -> `1e-10` (SynergyFinder's fallback; no scaling).
-fn fit_l4_log(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<DrcFit> {
-    let mut xb = [0.0; MAX_POINTS];
+fn fit_l4_log<const P: usize>(
+    dose: &[f64],
+    response: &[f64],
+    fixed_c: Option<f64>,
+) -> Option<DrcFit> {
+    let mut xb = [0.0; P];
     let x = &mut xb[..dose.len()];
     for (xi, &d) in x.iter_mut().zip(dose) {
         *xi = if d == 0.0 { L4_ZERO_DOSE } else { d }.ln();
@@ -1012,7 +1037,7 @@ fn fit_l4_log(dose: &[f64], response: &[f64], fixed_c: Option<f64>) -> Option<Dr
             .map(|(&x, &y)| (x, ((d0 - y) / (y - c0)).ln())),
     );
     let (b0, e0) = (s, -a / s);
-    let mut prob = Problem {
+    let mut prob = Problem::<P> {
         x,
         y: response,
         log_logistic: false,
@@ -1075,7 +1100,7 @@ mod tests {
     fn l4_fallback_fits_log_dose() {
         let dose = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
         let y: Vec<f64> = dose.iter().map(|&x| ll4(x, -1.2, 2.0, 90.0, 0.4)).collect();
-        let f = fit_l4_log(&dose, &y, None).unwrap();
+        let f = fit_l4_log::<8>(&dose, &y, None).unwrap();
         assert_eq!(f.model, DrcModel::L4LogDose);
         for &x in &dose[1..] {
             assert!(
@@ -1088,12 +1113,30 @@ mod tests {
     }
 
     #[test]
+    fn buffer_capacity_does_not_change_the_fit() {
+        let dose = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+        let y: Vec<f64> = dose
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| ll4(x, -1.2, 2.0, 90.0, 0.4) + 3.0 * (1.7 * k as f64).sin())
+            .collect();
+        for fixed_c in [None, Some(2.0)] {
+            let small = fit_sized::<8>(&dose, &y, fixed_c).unwrap();
+            assert_eq!(small, fit_sized::<16>(&dose, &y, fixed_c).unwrap());
+            assert_eq!(small, fit_sized::<MAX_POINTS>(&dose, &y, fixed_c).unwrap());
+            assert_eq!(small, fit_ll4_drc(&dose, &y, fixed_c).unwrap());
+            let l4 = fit_l4_log::<8>(&dose, &y, fixed_c).unwrap();
+            assert_eq!(l4, fit_l4_log::<MAX_POINTS>(&dose, &y, fixed_c).unwrap());
+        }
+    }
+
+    #[test]
     fn r_median_and_scaling() {
-        assert_eq!(median(&[3.0, 1.0, 2.0, 10.0]), 2.5);
-        assert_eq!(scaling(&[0.0, 0.3, 0.9, 2.7]), 0.1);
-        assert_eq!(scaling(&[-5.0, -1.0, 2.0]), 1.0);
-        assert_eq!(scaling(&[0.0, 0.0, 1.0]), 1.0);
-        assert_eq!(scaling(&[20.0, 45.0, 80.0]), 10.0);
+        assert_eq!(median::<8>(&[3.0, 1.0, 2.0, 10.0]), 2.5);
+        assert_eq!(scaling::<8>(&[0.0, 0.3, 0.9, 2.7]), 0.1);
+        assert_eq!(scaling::<8>(&[-5.0, -1.0, 2.0]), 1.0);
+        assert_eq!(scaling::<8>(&[0.0, 0.0, 1.0]), 1.0);
+        assert_eq!(scaling::<8>(&[20.0, 45.0, 80.0]), 10.0);
     }
 
     #[test]
@@ -1128,7 +1171,7 @@ mod tests {
             .collect();
         for fixed_c in [None, Some(2.0)] {
             let n = if fixed_c.is_some() { 3 } else { 4 };
-            let direct = Problem {
+            let direct = Problem::<8> {
                 x: &dose,
                 y: &y,
                 log_logistic: true,

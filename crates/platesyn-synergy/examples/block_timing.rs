@@ -6,6 +6,8 @@
 //! builds can be diffed for bit-identical output.
 //! With `cells <dir>` prints the ZIP and Loewe score of every cell of the same blocks, one
 //! per line, for comparing two builds number by number.
+//! `fingerprint <dir> <analyze output dir>` also rescores the blocks of a `platesyn analyze`
+//! output (the demo screen) and says on stderr whether its scores are reproduced.
 //! Usage: `block_timing [reps]`, `block_timing fingerprint ../shared/ref/synergy` or
 //! `block_timing cells ../shared/ref/synergy`.
 
@@ -72,10 +74,95 @@ fn blocks(dir: &str) -> Vec<(String, DoseMatrix)> {
     out
 }
 
-fn fingerprint(dir: &str) {
+fn fingerprint(dir: &str, demo: Option<&str>) {
     for (name, m) in blocks(dir) {
         println!("{name}\n{:?}", score_block(&m, ScoreOptions::default()));
     }
+    if let Some(path) = demo {
+        demo_blocks(path);
+    }
+}
+
+/// Rescore the synergy blocks of a `platesyn analyze` output directory (the demo screen) from
+/// its `wells.csv` as `platesyn` builds them (sample wells that are not excluded, with a
+/// finite viability and both drugs named; percent viability; default options) and print
+/// them; report on stderr how many of the Bliss/HSA/Loewe/ZIP values of its
+/// `synergy_cells.csv` the rescoring does not reproduce exactly (0 when the output was
+/// written by a build that scores like this one).
+fn demo_blocks(out_dir: &str) {
+    let mut order: Vec<String> = Vec::new();
+    let mut points: std::collections::HashMap<String, Vec<Point>> =
+        std::collections::HashMap::new();
+    let mut rdr = csv::Reader::from_path(format!("{out_dir}/wells.csv")).expect("wells.csv");
+    let head = rdr.headers().expect("header").clone();
+    let col = |name: &str| head.iter().position(|h| h == name).expect("column");
+    let (crole, cline, cda, cdb, cca, ccb, cv, cex) = (
+        col("role"),
+        col("cell_line"),
+        col("drug_a"),
+        col("drug_b"),
+        col("conc_a"),
+        col("conc_b"),
+        col("viability_pct"),
+        col("excluded"),
+    );
+    for r in rdr.records() {
+        let r = r.expect("record");
+        let v = r[cv].parse::<f64>().unwrap_or(f64::NAN);
+        if &r[crole] != "sample" || &r[cex] != "false" || !v.is_finite() {
+            continue;
+        }
+        if r[cda].is_empty() || r[cdb].is_empty() {
+            continue;
+        }
+        let conc = |k: usize| r[k].parse::<f64>().unwrap_or(0.0);
+        let id = format!("{}/{}+{}", &r[cline], &r[cda], &r[cdb]);
+        if !points.contains_key(&id) {
+            order.push(id.clone());
+        }
+        points.entry(id).or_default().push(Point {
+            conc_a: conc(cca),
+            conc_b: conc(ccb),
+            response: v,
+        });
+    }
+    // the file's scores: block -> (conc_a, conc_b, [bliss, hsa, loewe, zip])
+    let mut want: std::collections::HashMap<String, Vec<(f64, f64, [f64; 4])>> =
+        std::collections::HashMap::new();
+    let mut rdr =
+        csv::Reader::from_path(format!("{out_dir}/synergy_cells.csv")).expect("synergy_cells");
+    let head = rdr.headers().expect("header").clone();
+    let col = |name: &str| head.iter().position(|h| h == name).expect("column");
+    let (cblock, ca, cb) = (col("block"), col("conc_a"), col("conc_b"));
+    let models = ["bliss", "hsa", "loewe", "zip"].map(col);
+    for r in rdr.records() {
+        let r = r.expect("record");
+        let num = |k: usize| r[k].parse::<f64>().unwrap_or(f64::NAN);
+        want.entry(r[cblock].to_owned())
+            .or_default()
+            .push((num(ca), num(cb), models.map(num)));
+    }
+    order.sort();
+    let mut mismatches = 0usize;
+    let mut compared = 0usize;
+    for id in order {
+        let m = DoseMatrix::new(id.as_str(), ResponseScale::PERCENT_VIABILITY, &points[&id])
+            .expect("demo block");
+        let s = score_block(&m, ScoreOptions::default());
+        for &(a, b, w) in want.get(&id).map_or(&[][..], Vec::as_slice) {
+            let i = s.doses_a.iter().position(|&d| d == a).expect("dose a");
+            let j = s.doses_b.iter().position(|&d| d == b).expect("dose b");
+            for (k, sm) in [&s.bliss, &s.hsa, &s.loewe, &s.zip].into_iter().enumerate() {
+                let got = sm.cells.get(i, j).value().unwrap_or(f64::NAN);
+                compared += 1;
+                if got.to_bits() != w[k].to_bits() && !(got.is_nan() && w[k].is_nan()) {
+                    mismatches += 1;
+                }
+            }
+        }
+        println!("demo {id}\n{s:?}");
+    }
+    eprintln!("demo: {mismatches} of {compared} scores differ from {out_dir}/synergy_cells.csv");
 }
 
 fn cells(dir: &str) {
@@ -93,7 +180,8 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let first = args.next();
     if first.as_deref() == Some("fingerprint") {
-        fingerprint(&args.next().expect("reference dir"));
+        let dir = args.next().expect("reference dir");
+        fingerprint(&dir, args.next().as_deref());
         return;
     }
     if first.as_deref() == Some("cells") {
