@@ -34,6 +34,14 @@ impl Ll4 {
         self.c + (self.d - self.c) / (1.0 + (self.b * (x.ln() - self.e.ln())).exp())
     }
 
+    /// This curve with `ln e` precomputed ([`Ll4Ln::predict_ln`]).
+    pub(crate) fn with_ln_e(self) -> Ll4Ln {
+        Ll4Ln {
+            curve: self,
+            ln_e: self.e.ln(),
+        }
+    }
+
     /// Response at dose 0.
     pub fn at_zero(&self) -> f64 {
         if self.b > 0.0 { self.d } else { self.c }
@@ -64,6 +72,30 @@ impl Ll4 {
         }
     }
 
+    /// `self.inverse_sf(y).is_finite()`, without the `pow` call where the result is
+    /// certainly finite: a ratio `(d - y) / (y - c)` in `(0, inf)` raised to a finite `1/b`
+    /// and times `e`, with binary exponents bounding the result to `(2^-1020, 2^1020)`.
+    pub fn inverse_sf_is_finite(&self, y: f64) -> bool {
+        let ratio = (self.d - y) / (y - self.c);
+        let p = 1.0 / self.b;
+        if ratio > 0.0 && ratio < f64::INFINITY && p.is_finite() && self.e > 0.0 {
+            // |log2 x| <= |binary exponent| + 1 for a positive finite x (subnormals included:
+            // their log2 is above -1075)
+            let log2_bound = |x: f64| {
+                let e = ((x.to_bits() >> 52) & 0x7ff) as f64;
+                if e == 0.0 {
+                    1075.0
+                } else {
+                    (e - 1023.0).abs() + 1.0
+                }
+            };
+            if self.e < f64::INFINITY && p.abs() * log2_bound(ratio) + log2_bound(self.e) < 1020.0 {
+                return true;
+            }
+        }
+        self.inverse_sf(y).is_finite()
+    }
+
     /// Dose of this drug alone giving response `y`, for an increasing curve: `0` at or
     /// below the zero-dose response, `+Inf` at or beyond the maximum (the drug cannot reach
     /// `y`, so it contributes no dose equivalent).
@@ -77,6 +109,22 @@ impl Ll4 {
         } else {
             self.e * ((self.d - y) / (y - self.c)).powf(1.0 / self.b)
         }
+    }
+}
+
+/// An [`Ll4`] with `ln e` computed once, for predictions at many doses whose `ln` is known.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ll4Ln {
+    curve: Ll4,
+    ln_e: f64,
+}
+
+impl Ll4Ln {
+    /// [`Ll4::predict`] at the dose whose natural log is `ln_x` (`-inf` for dose 0): the
+    /// same operations, so the same value to the bit.
+    pub(crate) fn predict_ln(&self, ln_x: f64) -> f64 {
+        let f = &self.curve;
+        f.c + (f.d - f.c) / (1.0 + (f.b * (ln_x - self.ln_e)).exp())
     }
 }
 
@@ -125,5 +173,59 @@ mod tests {
         assert!((g.predict(0.7) - f.predict(0.7)).abs() < 1e-12);
         assert!((g.inverse_exact(30.0) - f.inverse_exact(30.0)).abs() < 1e-12);
         assert!(r_pow(f64::NEG_INFINITY, 0.5).is_nan());
+    }
+
+    #[test]
+    fn inverse_sf_finiteness_shortcut_agrees() {
+        let curves = [
+            Ll4 {
+                b: -1.5,
+                c: 0.0,
+                d: 100.0,
+                e: 0.3,
+            },
+            Ll4 {
+                b: 1.5,
+                c: 100.0,
+                d: 0.0,
+                e: 0.3,
+            },
+            Ll4 {
+                b: -0.01,
+                c: 5.0,
+                d: 60.0,
+                e: 1e-6,
+            },
+            Ll4 {
+                b: -2e-3,
+                c: -10.0,
+                d: 10.0,
+                e: 2.0,
+            },
+            Ll4 {
+                b: 0.0,
+                c: 0.0,
+                d: 50.0,
+                e: 1.0,
+            },
+            Ll4 {
+                b: -1.0,
+                c: 0.0,
+                d: 50.0,
+                e: 1e300,
+            },
+        ];
+        for f in curves {
+            for k in -300..=300 {
+                let y = f64::from(k) * 0.5;
+                for y in [y, f.c, f.d, f.c + 1e-12, f.d - 1e-12] {
+                    assert_eq!(
+                        f.inverse_sf_is_finite(y),
+                        f.inverse_sf(y).is_finite(),
+                        "{f:?} at {y}"
+                    );
+                }
+            }
+        }
     }
 }

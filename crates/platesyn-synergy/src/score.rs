@@ -404,8 +404,12 @@ pub(crate) fn zip(
             none,
         );
     };
-    let pa: Vec<f64> = ctx.doses_a.iter().map(|&d| fa.curve.predict(d)).collect();
-    let pb: Vec<f64> = ctx.doses_b.iter().map(|&d| fb.curve.predict(d)).collect();
+    // ln(dose) once per block and ln(e) once per curve: the same values as `Ll4::predict`
+    let ln_a: Vec<f64> = ctx.doses_a.iter().map(|d| d.ln()).collect();
+    let ln_b: Vec<f64> = ctx.doses_b.iter().map(|d| d.ln()).collect();
+    let (ca, cb) = (fa.curve.with_ln_e(), fb.curve.with_ln_e());
+    let pa: Vec<f64> = ln_a.iter().map(|&l| ca.predict_ln(l)).collect();
+    let pb: Vec<f64> = ln_b.iter().map(|&l| cb.predict_ln(l)).collect();
     // column fits: A varied at fixed B dose j
     let mut pred_a = Grid::filled(na, nb, f64::NAN);
     let mut x = Vec::with_capacity(na.max(nb));
@@ -422,9 +426,10 @@ pub(crate) fn zip(
         let c0 = ctx.m.get(0, j).unwrap_or(pb_j);
         let f = fit_ll4(&x, &y, Some(c0), mode);
         slice_flag(f.as_ref(), Drug::A, j, &mut flags);
-        for i in 1..na {
-            *pred_a.get_mut(i, j) = match &f {
-                Some(f) => f.curve.predict(ctx.doses_a[i]),
+        let curve = f.as_ref().map(|f| f.curve.with_ln_e());
+        for (i, &lx) in ln_a.iter().enumerate().skip(1) {
+            *pred_a.get_mut(i, j) = match &curve {
+                Some(c) => c.predict_ln(lx),
                 None => ctx.m.get(i, j).unwrap_or(f64::NAN),
             };
         }
@@ -442,9 +447,10 @@ pub(crate) fn zip(
         let c0 = ctx.m.get(i, 0).unwrap_or(pa_i);
         let f = fit_ll4(&x, &y, Some(c0), mode);
         slice_flag(f.as_ref(), Drug::B, i, &mut flags);
-        for j in 1..nb {
-            *pred_b.get_mut(i, j) = match &f {
-                Some(f) => f.curve.predict(ctx.doses_b[j]),
+        let curve = f.as_ref().map(|f| f.curve.with_ln_e());
+        for (j, &lx) in ln_b.iter().enumerate().skip(1) {
+            *pred_b.get_mut(i, j) = match &curve {
+                Some(c) => c.predict_ln(lx),
                 None => ctx.m.get(i, j).unwrap_or(f64::NAN),
             };
         }
@@ -535,6 +541,7 @@ pub(crate) fn loewe(
     let mut grid = Vec::new();
     let mut xa = Vec::new();
     let mut xb = Vec::new();
+    let mut monotone = false;
     if mode == LoeweMode::SynergyFinder {
         let lo = fa.c.min(fa.d).min(fb.c).min(fb.d);
         let hi = fa.c.max(fa.d).max(fb.c).max(fb.d);
@@ -548,6 +555,7 @@ pub(crate) fn loewe(
             .collect();
         xa = grid.iter().map(|&y| fa.inverse_sf(y)).collect();
         xb = grid.iter().map(|&y| fb.inverse_sf(y)).collect();
+        monotone = is_nondecreasing(&xa) && is_nondecreasing(&xb);
     }
     let increasing = fa.is_increasing() && fb.is_increasing();
     let cells = Grid::from_fn(na, nb, |i, j| {
@@ -561,28 +569,10 @@ pub(crate) fn loewe(
         let (a, b) = (ctx.doses_a[i], ctx.doses_b[j]);
         let r = match mode {
             LoeweMode::SynergyFinder => {
-                if !fa.inverse_sf(obs).is_finite() && !fb.inverse_sf(obs).is_finite() {
+                if !fa.inverse_sf_is_finite(obs) && !fb.inverse_sf_is_finite(obs) {
                     Some(fa.predict(a + b).max(fb.predict(a + b)))
                 } else {
-                    // distances first (a loop the compiler vectorises), then the first
-                    // smallest non-NaN one
-                    let mut dist = [0.0f64; SF_LOEWE_STEPS];
-                    for ((dk, &ak), &bk) in dist.iter_mut().zip(&xa).zip(&xb) {
-                        *dk = (a / ak + b / bk - 1.0).abs();
-                    }
-                    let dist = &dist[..grid.len()];
-                    // first strictly smallest finite distance (NaN never compares less)
-                    let mut best = f64::INFINITY;
-                    let mut arg = None;
-                    for (k, &dk) in dist.iter().enumerate() {
-                        if dk < best {
-                            best = dk;
-                            arg = Some(k);
-                        }
-                    }
-                    // none finite: the first non-NaN one (an infinite distance), if any
-                    arg.or_else(|| dist.iter().position(|d| !d.is_nan()))
-                        .map(|k| grid[k])
+                    sf_loewe_index(&xa, &xb, a, b, monotone).map(|k| grid[k])
                 }
             }
             LoeweMode::Exact => {
@@ -608,6 +598,76 @@ pub(crate) fn loewe(
         },
         reference,
     )
+}
+
+/// Whether `v` is nondecreasing with every value sign-positive (`+0.0` to `+inf`; false on
+/// a NaN or a `-0.0`).
+fn is_nondecreasing(v: &[f64]) -> bool {
+    v.iter().all(|x| x.is_sign_positive()) && v.windows(2).all(|w| w[0] <= w[1])
+}
+
+/// SynergyFinder's Loewe candidate for doses `a`, `b` (> 0): the index of the first strictly
+/// smallest distance `|a / xa[k] + b / xb[k] - 1|` (NaN never compares less), else the first
+/// non-NaN one (an infinite distance), else `None`. `xa`, `xb` are the inverse doses of
+/// the candidate effects (same length).
+///
+/// With `monotone` (the caller checked that `xa` and `xb` are nondecreasing and
+/// sign-positive, as they are for two increasing curves) the same index is found by bisection: in that case
+/// `g[k] = a / xa[k] + b / xb[k] - 1` is nonincreasing in `k` and never NaN (correctly
+/// rounded division and addition are monotone; `xa`, `xb` lie in `[0, inf]`), so `|g|`
+/// falls over the positive prefix and rises over the rest, and the first minimum is either
+/// `K` (the first `g <= 0`) or the first `k` with `g[k] = g[K - 1]`. The distances are
+/// the same expressions, so the result is the full scan's to the bit.
+pub(crate) fn sf_loewe_index(
+    xa: &[f64],
+    xb: &[f64],
+    a: f64,
+    b: f64,
+    monotone: bool,
+) -> Option<usize> {
+    let n = xa.len().min(xb.len());
+    let g = |k: usize| a / xa[k] + b / xb[k] - 1.0;
+    if monotone && n > 0 && a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite() {
+        // first k with g[k] <= v, for v such that the answer exists in 0..=n
+        let first_at_most = |v: f64| {
+            let (mut lo, mut hi) = (0, n);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if g(mid) <= v {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            lo
+        };
+        let k = first_at_most(0.0);
+        if k == 0 {
+            return Some(0);
+        }
+        let pos = g(k - 1);
+        if k < n && -g(k) < pos {
+            return Some(k);
+        }
+        // the first k whose g equals the smallest positive value (ties: the earlier index)
+        return Some(first_at_most(pos));
+    }
+    // distances first (a loop the compiler vectorises), then the first smallest non-NaN one
+    let mut dist = [0.0f64; SF_LOEWE_STEPS];
+    for ((dk, &ak), &bk) in dist.iter_mut().zip(xa).zip(xb) {
+        *dk = (a / ak + b / bk - 1.0).abs();
+    }
+    let dist = &dist[..n.min(SF_LOEWE_STEPS)];
+    let mut best = f64::INFINITY;
+    let mut arg = None;
+    for (k, &dk) in dist.iter().enumerate() {
+        if dk < best {
+            best = dk;
+            arg = Some(k);
+        }
+    }
+    // none finite: the first non-NaN one (an infinite distance), if any
+    arg.or_else(|| dist.iter().position(|d| !d.is_nan()))
 }
 
 /// Exact Loewe reference for doses `a`, `b` (> 0) with increasing curves: the unique root
@@ -810,5 +870,78 @@ pub(crate) fn score_inhibition(
         zip_fitted,
         single_fits: fits,
         combination_index: ci,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Inverse doses as the Loewe grid produces them: nondecreasing, from 0 through finite
+    /// values (with repeats) to `+inf`.
+    fn inverse_doses() -> impl Strategy<Value = Vec<f64>> {
+        prop::collection::vec(
+            prop_oneof![
+                3 => (0.0f64..4.0).prop_map(|x| (x * 4.0).round() / 4.0),
+                1 => Just(0.0),
+                1 => Just(f64::INFINITY),
+                1 => 1e-3f64..1e3,
+            ],
+            1..SF_LOEWE_STEPS,
+        )
+        .prop_map(|mut v| {
+            v.sort_by(f64::total_cmp);
+            v
+        })
+    }
+
+    proptest! {
+        /// The bisection of monotone inverse doses picks the full scan's candidate.
+        #[test]
+        fn sf_loewe_bisection_matches_the_scan(
+            xa in inverse_doses(),
+            xb in inverse_doses(),
+            a in prop_oneof![Just(0.5), Just(1.0), 1e-3f64..10.0],
+            b in prop_oneof![Just(0.5), Just(1.0), 1e-3f64..10.0],
+        ) {
+            let n = xa.len().min(xb.len());
+            let (xa, xb) = (&xa[..n], &xb[..n]);
+            prop_assert!(is_nondecreasing(xa) && is_nondecreasing(xb));
+            prop_assert_eq!(
+                sf_loewe_index(xa, xb, a, b, true),
+                sf_loewe_index(xa, xb, a, b, false)
+            );
+        }
+    }
+
+    #[test]
+    fn sf_loewe_bisection_ties_and_limits() {
+        let inf = f64::INFINITY;
+        // distances 1 (all inverses infinite): the first candidate
+        assert_eq!(
+            sf_loewe_index(&[inf; 4], &[inf; 4], 1.0, 1.0, true),
+            Some(0)
+        );
+        // distances inf (all inverses 0): the first non-NaN one
+        assert_eq!(
+            sf_loewe_index(&[0.0; 4], &[0.0; 4], 1.0, 1.0, true),
+            Some(0)
+        );
+        // the smallest positive g repeated: the first of them
+        let xa = [0.5, 1.0, 1.0, 4.0];
+        for monotone in [false, true] {
+            assert_eq!(sf_loewe_index(&xa, &[inf; 4], 1.5, 1.0, monotone), Some(1));
+        }
+        // g = 2, 0.5, -0.5, -1: a tie between the last positive and the first negative g
+        // goes to the earlier candidate
+        let xa = [1.0, 2.0, 6.0, inf];
+        for monotone in [false, true] {
+            assert_eq!(sf_loewe_index(&xa, &[inf; 4], 3.0, 1.0, monotone), Some(1));
+        }
+        // negative or -0 inverses are not monotone inputs
+        assert!(!is_nondecreasing(&[-0.0, 1.0]));
+        assert!(!is_nondecreasing(&[1.0, f64::NAN]));
+        assert!(is_nondecreasing(&[0.0, 1.0, inf]));
     }
 }
