@@ -5,11 +5,12 @@
 //! scored reference blocks in `<dir>/sf_drc` and of 300 perturbed bench blocks, so that two
 //! builds can be diffed for bit-identical output.
 //! With `cells <dir>` prints the ZIP and Loewe score of every cell of the same blocks, one
-//! per line, for comparing two builds number by number.
-//! `fingerprint <dir> <analyze output dir>` also rescores the blocks of a `platesyn analyze`
-//! output (the demo screen) and says on stderr whether its scores are reproduced.
-//! Usage: `block_timing [reps]`, `block_timing fingerprint ../shared/ref/synergy` or
-//! `block_timing cells ../shared/ref/synergy`.
+//! per line, and with `means <dir>` every model's block summary, for comparing two builds
+//! number by number. A second argument, a `platesyn analyze` output directory (the demo
+//! screen), adds its blocks, rebuilt from its `wells.csv`; stderr then says whether the
+//! build reproduces its `synergy_cells.csv` to the bit.
+//! Usage: `block_timing [reps]`, `block_timing fingerprint ../shared/ref/synergy [OUT]`,
+//! `block_timing cells ../shared/ref/synergy [OUT]` or `block_timing means ... [OUT]`.
 
 use std::hint::black_box;
 
@@ -17,7 +18,9 @@ use std::hint::black_box;
 mod bench_matrix;
 
 use bench_matrix::matrix;
-use platesyn_synergy::{DoseMatrix, Point, ResponseScale, ScoreOptions, score_block};
+use platesyn_synergy::{
+    DoseMatrix, Model, Point, ResponseScale, ScoreOptions, score_block, summarize,
+};
 
 /// Thread CPU time in nanoseconds (first field of `/proc/thread-self/schedstat`).
 fn cpu_ns() -> f64 {
@@ -74,22 +77,41 @@ fn blocks(dir: &str) -> Vec<(String, DoseMatrix)> {
     out
 }
 
-fn fingerprint(dir: &str, demo: Option<&str>) {
-    for (name, m) in blocks(dir) {
-        println!("{name}\n{:?}", score_block(&m, ScoreOptions::default()));
-    }
+/// [`blocks`] and, with an analyze output directory, the [`demo_blocks`].
+fn all_blocks(dir: &str, demo: Option<&str>) -> Vec<(String, DoseMatrix)> {
+    let mut out = blocks(dir);
     if let Some(path) = demo {
-        demo_blocks(path);
+        out.extend(demo_blocks(path));
+    }
+    out
+}
+
+fn fingerprint(dir: &str, demo: Option<&str>) {
+    for (name, m) in all_blocks(dir, demo) {
+        println!("{name}\n{:?}", score_block(&m, ScoreOptions::default()));
     }
 }
 
-/// Rescore the synergy blocks of a `platesyn analyze` output directory (the demo screen) from
-/// its `wells.csv` as `platesyn` builds them (sample wells that are not excluded, with a
-/// finite viability and both drugs named; percent viability; default options) and print
-/// them; report on stderr how many of the Bliss/HSA/Loewe/ZIP values of its
+/// Block mean, most synergistic area and p-value of every model of every block, one per
+/// line.
+fn means(dir: &str, demo: Option<&str>) {
+    for (name, m) in all_blocks(dir, demo) {
+        let s = score_block(&m, ScoreOptions::default());
+        for model in Model::ALL {
+            let b = summarize(&s, model, None);
+            for (what, v) in [("mean", b.mean), ("msa", b.msa), ("p_value", b.p_value)] {
+                println!("{name}\t{}\t{what}\t{v:?}", model.name());
+            }
+        }
+    }
+}
+
+/// The synergy blocks of a `platesyn analyze` output directory (the demo screen), rebuilt
+/// from its `wells.csv` as `platesyn` builds them (sample wells that are not excluded, with
+/// a finite viability and both drugs named; percent viability); reports on stderr how many of the Bliss/HSA/Loewe/ZIP values of its
 /// `synergy_cells.csv` the rescoring does not reproduce exactly (0 when the output was
 /// written by a build that scores like this one).
-fn demo_blocks(out_dir: &str) {
+fn demo_blocks(out_dir: &str) -> Vec<(String, DoseMatrix)> {
     let mut order: Vec<String> = Vec::new();
     let mut points: std::collections::HashMap<String, Vec<Point>> =
         std::collections::HashMap::new();
@@ -145,6 +167,7 @@ fn demo_blocks(out_dir: &str) {
     order.sort();
     let mut mismatches = 0usize;
     let mut compared = 0usize;
+    let mut out = Vec::new();
     for id in order {
         let m = DoseMatrix::new(id.as_str(), ResponseScale::PERCENT_VIABILITY, &points[&id])
             .expect("demo block");
@@ -160,13 +183,14 @@ fn demo_blocks(out_dir: &str) {
                 }
             }
         }
-        println!("demo {id}\n{s:?}");
+        out.push((format!("demo {id}"), m));
     }
     eprintln!("demo: {mismatches} of {compared} scores differ from {out_dir}/synergy_cells.csv");
+    out
 }
 
-fn cells(dir: &str) {
-    for (name, m) in blocks(dir) {
+fn cells(dir: &str, demo: Option<&str>) {
+    for (name, m) in all_blocks(dir, demo) {
         let s = score_block(&m, ScoreOptions::default());
         for (model, sm) in [("zip", &s.zip), ("loewe", &s.loewe)] {
             for (i, j, c) in sm.cells.iter() {
@@ -185,7 +209,13 @@ fn main() {
         return;
     }
     if first.as_deref() == Some("cells") {
-        cells(&args.next().expect("reference dir"));
+        let dir = args.next().expect("reference dir");
+        cells(&dir, args.next().as_deref());
+        return;
+    }
+    if first.as_deref() == Some("means") {
+        let dir = args.next().expect("reference dir");
+        means(&dir, args.next().as_deref());
         return;
     }
     let reps: u32 = first.map_or(2000, |s| s.parse().expect("reps"));
