@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use platesyn_plate::layout::LAYOUT_KEYS;
-use platesyn_plate::{Layout, PlateLayout, SourceFormat, TIDY_COLUMNS, read_path, tidy_rows};
+use platesyn_plate::{LazyLayout, PlateLayout, SourceFormat, TIDY_COLUMNS, read_path, tidy_rows};
 
 use crate::fsutil;
 
@@ -92,16 +92,34 @@ pub fn write_table(
     Ok(())
 }
 
-/// `platesyn layout LAYOUT [--plot DIR]`.
+/// Plates `platesyn layout` resolves at a time (a 10,000-plate layout resolved whole held
+/// ~600 MB).
+const LAYOUT_CHUNK: usize = 256;
+
+/// Calls `f` with every plate of `layout` in file order, resolved a chunk at a time (in
+/// parallel); the first error in file order is the one returned, as when resolving all.
+fn each_plate(layout: &LazyLayout, mut f: impl FnMut(&PlateLayout) -> Result<()>) -> Result<()> {
+    let indices: Vec<usize> = (0..layout.len()).collect();
+    for chunk in indices.chunks(LAYOUT_CHUNK) {
+        for plate in layout.resolve_plates(chunk) {
+            f(&plate?)?;
+        }
+    }
+    Ok(())
+}
+
+/// `platesyn layout LAYOUT [--plot DIR]`. The plates are resolved a chunk at a time: once
+/// for the columns, once for the rows (and once more for the maps).
 pub fn layout(path: &Path, plot: Option<&Path>) -> Result<ExitCode> {
-    let layout = Layout::from_path(path)?;
+    let layout = LazyLayout::from_path(path)?;
     // fixed columns first, then every other key in name order
     let mut extra_keys = BTreeSet::new();
-    for plate in &layout.plates {
+    each_plate(&layout, |plate| {
         for info in plate.wells.values() {
             extra_keys.extend(info.extra.keys().cloned());
         }
-    }
+        Ok(())
+    })?;
     let mut header: Vec<String> = ["plate", "well", "row", "col"]
         .iter()
         .map(|s| (*s).to_owned())
@@ -115,7 +133,7 @@ pub fn layout(path: &Path, plot: Option<&Path>) -> Result<ExitCode> {
     );
     let mut w = csv::Writer::from_writer(std::io::stdout());
     w.write_record(&header)?;
-    for plate in &layout.plates {
+    each_plate(&layout, |plate| {
         for (well, info) in &plate.wells {
             let fields = info.fields();
             let mut rec = vec![
@@ -131,16 +149,17 @@ pub fn layout(path: &Path, plot: Option<&Path>) -> Result<ExitCode> {
             );
             w.write_record(&rec)?;
         }
-    }
+        Ok(())
+    })?;
     w.flush()?;
     if let Some(dir) = plot {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        for plate in &layout.plates {
-            let written = layout_maps(plate, dir)?;
-            for p in written {
+        each_plate(&layout, |plate| {
+            for p in layout_maps(plate, dir)? {
                 eprintln!("wrote {}", p.display());
             }
-        }
+            Ok(())
+        })?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -15,6 +15,7 @@
 //! * responses are viability % of the plate's untreated mean (blank-corrected).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use platesyn_dose::{
     CurveFit, FitSpec, ModelKind, NormalizeOptions, NormalizedPlate, PlateQc, QcThresholds,
@@ -162,8 +163,8 @@ pub struct CurveResult {
     pub partner: Option<(String, f64)>,
     /// Concentration unit.
     pub unit: String,
-    /// Plates contributing, sorted.
-    pub plates: Vec<String>,
+    /// Plates contributing, sorted (names shared by every curve and block of the screen).
+    pub plates: Vec<Arc<str>>,
     /// Doses (unit above; 0 = untreated by this drug).
     pub dose: Vec<f64>,
     /// Viability %.
@@ -209,8 +210,8 @@ pub struct BlockResult {
     pub drug_b: String,
     /// Concentration unit.
     pub unit: String,
-    /// Plates contributing, sorted.
-    pub plates: Vec<String>,
+    /// Plates contributing, sorted (names shared by every curve and block of the screen).
+    pub plates: Vec<Arc<str>>,
     /// The scores.
     pub scored: ScoredBlock,
     /// Bootstrap, when asked.
@@ -333,8 +334,8 @@ fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult,
 /// Interned text: observations of a large screen hold small ids, not strings.
 #[derive(Debug, Default)]
 struct Interner {
-    ids: std::collections::HashMap<String, u32>,
-    names: Vec<String>,
+    ids: std::collections::HashMap<Arc<str>, u32>,
+    names: Vec<Arc<str>>,
 }
 
 impl Interner {
@@ -343,13 +344,18 @@ impl Interner {
             return i;
         }
         let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-        self.ids.insert(s.to_owned(), i);
-        self.names.push(s.to_owned());
+        let name: Arc<str> = Arc::from(s);
+        self.ids.insert(Arc::clone(&name), i);
+        self.names.push(name);
         i
     }
 
     fn name(&self, i: u32) -> &str {
         &self.names[i as usize]
+    }
+
+    fn shared(&self, i: u32) -> Arc<str> {
+        Arc::clone(&self.names[i as usize])
     }
 }
 
@@ -385,14 +391,29 @@ struct Pool {
 }
 
 impl Pool {
+    /// A pool of `n` points.
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            unit: None,
+            plates: std::collections::BTreeSet::new(),
+            dose: Vec::with_capacity(n),
+            response: Vec::with_capacity(n),
+        }
+    }
+
     fn add(&mut self, o: &Obs, dose: f64) {
+        self.note(o);
+        self.dose.push(dose);
+        self.response.push(o.viability);
+    }
+
+    /// Records the point's unit and plate only (a block's pool: its points are kept apart).
+    fn note(&mut self, o: &Obs) {
         // the first non-empty unit (id 0 is the empty text)
         if self.unit.is_none_or(|u| u == EMPTY_ID) {
             self.unit = Some(o.unit);
         }
         self.plates.insert(o.plate);
-        self.dose.push(dose);
-        self.response.push(o.viability);
     }
 
     fn unit(&self, names: &Interner) -> String {
@@ -401,14 +422,65 @@ impl Pool {
             .unwrap_or_default()
     }
 
-    fn plates(&self, names: &Interner) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .plates
-            .iter()
-            .map(|&p| names.name(p).to_owned())
-            .collect();
+    fn plates(&self, names: &Interner) -> Vec<Arc<str>> {
+        let mut v: Vec<Arc<str>> = self.plates.iter().map(|&p| names.shared(p)).collect();
         v.sort();
         v
+    }
+}
+
+/// Where a sample point goes.
+#[derive(Clone, Copy)]
+enum Dest {
+    /// The single-agent curve of (cell line, drug), at this dose.
+    Single((u32, u32), f64),
+    /// The block of (cell line, drug A, drug B).
+    Block((u32, u32, u32)),
+    /// Drug A's curve at a fixed partner dose (cell line, drug A, drug B, dose bits), at
+    /// this dose of drug A.
+    Fixed((u32, u32, u32, u64), f64),
+}
+
+/// Calls `f` with every destination of `o` (the grouping rules of the module docs).
+fn destinations(o: &Obs, mut f: impl FnMut(Dest)) {
+    let a = o.drug_a.filter(|_| o.conc_a > 0.0);
+    let b = o.drug_b.filter(|_| o.conc_b > 0.0);
+    match (a, b) {
+        (Some(da), None) => f(Dest::Single((o.cell_line, da), o.conc_a)),
+        (None, Some(db)) => f(Dest::Single((o.cell_line, db), o.conc_b)),
+        (None, None) => {
+            for d in [o.drug_a, o.drug_b].into_iter().flatten() {
+                f(Dest::Single((o.cell_line, d), 0.0));
+            }
+        }
+        (Some(_), Some(_)) => {}
+    }
+    if let (Some(da), Some(db)) = (o.drug_a, o.drug_b) {
+        f(Dest::Block((o.cell_line, da, db)));
+        if o.conc_b > 0.0 {
+            f(Dest::Fixed(
+                (o.cell_line, da, db, o.conc_b.to_bits()),
+                o.conc_a,
+            ));
+        }
+    }
+}
+
+/// Points per destination.
+#[derive(Default)]
+struct Counts {
+    single: HashMap<(u32, u32), usize>,
+    blocks: HashMap<(u32, u32, u32), usize>,
+    fixed: HashMap<(u32, u32, u32, u64), usize>,
+}
+
+impl Counts {
+    fn add(&mut self, d: Dest) {
+        match d {
+            Dest::Single(k, _) => *self.single.entry(k).or_insert(0) += 1,
+            Dest::Block(k) => *self.blocks.entry(k).or_insert(0) += 1,
+            Dest::Fixed(k, _) => *self.fixed.entry(k).or_insert(0) += 1,
+        }
     }
 }
 
@@ -500,52 +572,55 @@ impl ScreenBuilder {
             plates,
             issues,
         } = self;
+        // the summaries at their count (not the capacity they grew to, plate chunk by chunk)
+        let mut kept = Vec::with_capacity(plates.len());
+        kept.extend(plates);
         let mut results = ScreenResults {
-            plates,
+            plates: kept,
             issues,
             ..ScreenResults::default()
         };
         // single-agent pools: (cell line, drug); blocks: (cell line, drug A, drug B); drug A
         // at a fixed partner dose: (cell line, drug A, drug B, dose bits). Keyed by interned
         // ids here, then sorted by name.
-        let mut single: HashMap<(u32, u32), Pool> = HashMap::new();
-        let mut blocks: HashMap<(u32, u32, u32), (Pool, Vec<Point>)> = HashMap::new();
-        let mut fixed: HashMap<(u32, u32, u32, u64), Pool> = HashMap::new();
+        // points are counted first, so that every pool is allocated at its size (the kept
+        // curves' points, not twice their capacity)
+        let mut counts: Counts = Counts::default();
         for o in &obs {
-            let a = o.drug_a.filter(|_| o.conc_a > 0.0);
-            let b = o.drug_b.filter(|_| o.conc_b > 0.0);
-            match (a, b) {
-                (Some(da), None) => single
-                    .entry((o.cell_line, da))
-                    .or_default()
-                    .add(o, o.conc_a),
-                (None, Some(db)) => single
-                    .entry((o.cell_line, db))
-                    .or_default()
-                    .add(o, o.conc_b),
-                (None, None) => {
-                    for d in [o.drug_a, o.drug_b].into_iter().flatten() {
-                        single.entry((o.cell_line, d)).or_default().add(o, 0.0);
-                    }
-                }
-                (Some(_), Some(_)) => {}
-            }
-            if let (Some(da), Some(db)) = (o.drug_a, o.drug_b) {
-                let entry = blocks.entry((o.cell_line, da, db)).or_default();
-                entry.0.add(o, 0.0);
-                entry.1.push(Point {
-                    conc_a: o.conc_a,
-                    conc_b: o.conc_b,
-                    response: o.viability,
-                });
-                if o.conc_b > 0.0 {
-                    fixed
-                        .entry((o.cell_line, da, db, o.conc_b.to_bits()))
-                        .or_default()
-                        .add(o, o.conc_a);
-                }
-            }
+            destinations(o, |d| counts.add(d));
         }
+        let mut single: HashMap<(u32, u32), Pool> = HashMap::with_capacity(counts.single.len());
+        let mut blocks: HashMap<(u32, u32, u32), (Pool, Vec<Point>)> =
+            HashMap::with_capacity(counts.blocks.len());
+        let mut fixed: HashMap<(u32, u32, u32, u64), Pool> =
+            HashMap::with_capacity(counts.fixed.len());
+        for o in &obs {
+            destinations(o, |d| match d {
+                Dest::Single(k, dose) => single
+                    .entry(k)
+                    .or_insert_with(|| Pool::with_capacity(counts.single[&k]))
+                    .add(o, dose),
+                Dest::Block(k) => {
+                    let entry = blocks.entry(k).or_insert_with(|| {
+                        (
+                            Pool::with_capacity(0),
+                            Vec::with_capacity(counts.blocks[&k]),
+                        )
+                    });
+                    entry.0.note(o);
+                    entry.1.push(Point {
+                        conc_a: o.conc_a,
+                        conc_b: o.conc_b,
+                        response: o.viability,
+                    });
+                }
+                Dest::Fixed(k, dose) => fixed
+                    .entry(k)
+                    .or_insert_with(|| Pool::with_capacity(counts.fixed[&k]))
+                    .add(o, dose),
+            });
+        }
+        drop(counts);
         drop(obs);
         let name = |i: u32| names.name(i).to_owned();
         let mut single: Vec<(CurveKey, Pool)> = single
@@ -633,6 +708,7 @@ impl ScreenBuilder {
                 })
             })
             .collect();
+        results.blocks.reserve_exact(scored.len());
         for r in scored {
             match r {
                 Ok(b) => results.blocks.push(b),
@@ -668,16 +744,17 @@ fn sensitization(r: &ScreenResults) -> Vec<Sensitization> {
                 .push(i);
         }
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(r.blocks.len());
     for b in &r.blocks {
         let alone = alone_of
             .get(&(b.cell_line.as_str(), b.drug_a.as_str()))
             .copied();
         let resistant = alone.is_none_or(|i| is_resistant(&r.curves[i]));
         let top_a = b.scored.doses_a.last().copied().unwrap_or(0.0);
-        let mut shifts = Vec::new();
         let key = (b.cell_line.as_str(), b.drug_a.as_str(), b.drug_b.as_str());
-        for &i in combos_of.get(&key).map_or(&[][..], Vec::as_slice) {
+        let combos = combos_of.get(&key).map_or(&[][..], Vec::as_slice);
+        let mut shifts = Vec::with_capacity(combos.len());
+        for &i in combos {
             let c = &r.combo_curves[i];
             let Some((_, dose)) = &c.partner else {
                 continue;
@@ -707,4 +784,79 @@ fn sensitization(r: &ScreenResults) -> Vec<Sensitization> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 4x4 combination of drugs `A` and `B` (doses 0, 1, 10, 100 each, in nM) on cell line
+    /// `L`, over plates `p1` and `p2`: each dose pair once per plate.
+    fn builder() -> ScreenBuilder {
+        let mut s = ScreenBuilder::new(ScreenOptions::default());
+        let (line, a, b, unit) = (
+            s.names.id("L"),
+            s.names.id("A"),
+            s.names.id("B"),
+            s.names.id("nM"),
+        );
+        for plate in ["p1", "p2"] {
+            let plate = s.names.id(plate);
+            for ca in [0.0, 1.0, 10.0, 100.0] {
+                for cb in [0.0, 1.0, 10.0, 100.0] {
+                    s.obs.push(Obs {
+                        plate,
+                        cell_line: line,
+                        drug_a: Some(a),
+                        conc_a: ca,
+                        drug_b: Some(b),
+                        conc_b: cb,
+                        unit,
+                        viability: 100.0 / (1.0 + ca / 10.0) / (1.0 + cb / 30.0),
+                    });
+                }
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn points_go_to_curves_and_blocks_by_the_grouping_rules() {
+        let s = builder();
+        let mut counts = Counts::default();
+        for o in &s.obs {
+            destinations(o, |d| counts.add(d));
+        }
+        let (a, b) = (s.names.ids["A"], s.names.ids["B"]);
+        let line = s.names.ids["L"];
+        // A alone: 3 doses > 0 plus the dose-0 well, on 2 plates; likewise B
+        assert_eq!(counts.single[&(line, a)], 8);
+        assert_eq!(counts.single[&(line, b)], 8);
+        assert_eq!(counts.blocks[&(line, a, b)], 32);
+        // A at each of B's 3 doses > 0: 4 doses of A on 2 plates
+        assert_eq!(counts.fixed.len(), 3);
+        assert!(counts.fixed.values().all(|&n| n == 8));
+    }
+
+    #[test]
+    fn kept_curves_hold_their_points_at_size_and_share_plate_names() {
+        let r = builder().finish();
+        assert_eq!(r.curves.len(), 2);
+        assert_eq!(r.combo_curves.len(), 3);
+        assert_eq!(r.blocks.len(), 1);
+        for c in r.curves.iter().chain(&r.combo_curves) {
+            assert_eq!(c.dose.len(), 8, "{}", c.id());
+            assert_eq!(c.dose.capacity(), c.dose.len(), "{}", c.id());
+            assert_eq!(c.response.capacity(), c.response.len(), "{}", c.id());
+            assert_eq!(c.plates, [Arc::from("p1"), Arc::from("p2")]);
+            assert!(Arc::ptr_eq(&c.plates[0], &r.blocks[0].plates[0]));
+            assert_eq!(c.unit, "nM");
+        }
+        let a = &r.curves[0];
+        assert_eq!(
+            (a.drug.as_str(), a.dose[1], a.response[1]),
+            ("A", 1.0, 100.0 / 1.1)
+        );
+        assert_eq!(r.blocks[0].scored.doses_a, [0.0, 1.0, 10.0, 100.0]);
+    }
 }

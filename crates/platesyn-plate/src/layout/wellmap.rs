@@ -1,5 +1,8 @@
 //! wellmap-style TOML layouts (see `docs/layout.md`).
 //!
+//! The TOML is read with toml's borrowed parser ([`DeTable`]): keys and values point into the
+//! text, so a large layout (10,000 plates, 10 MB) is never held as an owned tree as well.
+//!
 //! Parsing keeps each config level (the whole file, each `[plate.NAME]`) as compact sections:
 //! parameters are small sorted vectors whose keys, values and section names are shared
 //! (`Arc<str>`, interned per layout). A plate is resolved to wells only when asked for
@@ -10,7 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use toml::{Table, Value};
+use toml::de::{DeFloat, DeInteger, DeTable, DeValue};
+use toml::{Spanned, Value};
 
 use super::pattern;
 use super::{PlateLayout, WellInfo, apply_key, check_key};
@@ -83,20 +87,25 @@ impl Interner {
         a
     }
 
-    fn param(&mut self, key: &str, v: &Value, section: &Arc<str>) -> Param {
-        let number = match v {
-            Value::Integer(i) => Some(*i as f64),
-            Value::Float(x) => Some(*x),
-            _ => None,
-        };
+    fn param(&mut self, key: &str, v: &DeValue<'_>, section: &Arc<str>) -> Param {
         let text = match v {
-            Value::String(s) => self.get(s),
+            DeValue::String(s) => self.get(s),
             other => self.get(&value_text(other)),
         };
         Param {
             key: self.get(key),
             text,
-            number,
+            number: number(v),
+            section: Arc::clone(section),
+        }
+    }
+
+    /// A number computed here (a dilution series step), written as a TOML float would be.
+    fn number_param(&mut self, key: &str, x: f64, section: &Arc<str>) -> Param {
+        Param {
+            key: self.get(key),
+            text: self.get(&crate::model::format_number(x)),
+            number: Some(x),
             section: Arc::clone(section),
         }
     }
@@ -224,14 +233,78 @@ fn section_line(text: &str, section: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-fn value_text(v: &Value) -> String {
+/// A TOML integer as toml's owned parser reads it (`None` beyond `i64`, which it rejects).
+fn int_of(i: &DeInteger<'_>) -> Option<i64> {
+    i64::from_str_radix(i.as_str(), i.radix()).ok()
+}
+
+/// A TOML float as toml's owned parser reads it (`None` when it overflows, which it rejects).
+fn float_of(x: &DeFloat<'_>) -> Option<f64> {
+    let s = x.as_str();
+    let f: f64 = s.parse().ok()?;
+    (!f.is_infinite() || s.contains("inf")).then_some(f)
+}
+
+/// The number a value gives, if it is an integer or a float.
+fn number(v: &DeValue<'_>) -> Option<f64> {
     match v {
-        Value::String(s) => s.clone(),
-        Value::Integer(i) => i.to_string(),
-        Value::Float(x) => crate::model::format_number(*x),
-        Value::Boolean(b) => b.to_string(),
-        Value::Datetime(d) => d.to_string(),
-        Value::Array(_) | Value::Table(_) => v.to_string(),
+        DeValue::Integer(i) => int_of(i).map(|i| i as f64),
+        DeValue::Float(x) => float_of(x),
+        _ => None,
+    }
+}
+
+/// Whether every integer and float in `v` is one toml's owned parser accepts (`i64`, finite
+/// unless written `inf`): the borrowed parser leaves that check to the reader.
+fn numbers_ok(v: &DeValue<'_>) -> bool {
+    match v {
+        DeValue::Integer(i) => int_of(i).is_some(),
+        DeValue::Float(x) => float_of(x).is_some(),
+        DeValue::Array(a) => a.iter().all(|x| numbers_ok(x.get_ref())),
+        DeValue::Table(t) => t.values().all(|x| numbers_ok(x.get_ref())),
+        DeValue::String(_) | DeValue::Boolean(_) | DeValue::Datetime(_) => true,
+    }
+}
+
+/// The owned value of `v` (for writing arrays and inline tables as TOML text). Numbers are
+/// checked by [`numbers_ok`] at load; one that is not a number is kept as its literal text.
+fn owned(v: &DeValue<'_>) -> Value {
+    match v {
+        DeValue::String(s) => Value::String(s.to_string()),
+        DeValue::Integer(i) => {
+            int_of(i).map_or_else(|| Value::String(i.to_string()), Value::Integer)
+        }
+        DeValue::Float(x) => float_of(x).map_or_else(|| Value::String(x.to_string()), Value::Float),
+        DeValue::Boolean(b) => Value::Boolean(*b),
+        DeValue::Datetime(d) => Value::Datetime(*d),
+        DeValue::Array(a) => Value::Array(a.iter().map(|x| owned(x.get_ref())).collect()),
+        DeValue::Table(t) => Value::Table(
+            t.iter()
+                .map(|(k, x)| (k.get_ref().to_string(), owned(x.get_ref())))
+                .collect(),
+        ),
+    }
+}
+
+/// The entries of a table, in file order, keys as text.
+fn entries<'a, 'i>(t: &'a DeTable<'i>) -> impl Iterator<Item = (&'a str, &'a DeValue<'i>)> {
+    t.iter().map(|(k, v)| (k.get_ref().as_ref(), v.get_ref()))
+}
+
+/// The value of `key` in a table.
+fn field<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a DeValue<'i>> {
+    t.get(key).map(toml::Spanned::get_ref)
+}
+
+/// A value as text: strings as they are, numbers the shortest way, arrays and tables as TOML.
+fn value_text(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => s.to_string(),
+        DeValue::Integer(i) => int_of(i).map_or_else(|| i.to_string(), |n| n.to_string()),
+        DeValue::Float(x) => float_of(x).map_or_else(|| x.to_string(), crate::model::format_number),
+        DeValue::Boolean(b) => b.to_string(),
+        DeValue::Datetime(d) => d.to_string(),
+        DeValue::Array(_) | DeValue::Table(_) => owned(v).to_string(),
     }
 }
 
@@ -243,14 +316,21 @@ fn same_value(a: &Param, b: &Param) -> bool {
 }
 
 /// Flatten a section's table into dotted keys.
-fn flatten(prefix: &str, table: &Table, section: &Arc<str>, out: &mut Params, ix: &mut Interner) {
+fn flatten(
+    prefix: &str,
+    table: &DeTable<'_>,
+    section: &Arc<str>,
+    out: &mut Params,
+    ix: &mut Interner,
+) {
     for (k, v) in table {
+        let (k, v) = (k.get_ref(), v.get_ref());
         let key = if prefix.is_empty() {
-            k.clone()
+            k.to_string()
         } else {
             format!("{prefix}.{k}")
         };
-        if let Value::Table(t) = v {
+        if let DeValue::Table(t) = v {
             flatten(&key, t, section, out, ix);
         } else {
             insert(out, ix.param(&key, v, section));
@@ -260,11 +340,11 @@ fn flatten(prefix: &str, table: &Table, section: &Arc<str>, out: &mut Params, ix
 
 fn params_of(
     ctx: &Ctx<'_>,
-    v: &Value,
+    v: &DeValue<'_>,
     section: &str,
     ix: &mut Interner,
 ) -> Result<Params, PlateError> {
-    let Value::Table(t) = v else {
+    let DeValue::Table(t) = v else {
         return Err(ctx.err(
             section,
             None,
@@ -381,7 +461,7 @@ impl Sections {
 
 fn collect(
     ctx: &Ctx<'_>,
-    cfg: &Table,
+    cfg: &DeTable<'_>,
     prefix: &str,
     is_plate: bool,
     ix: &mut Interner,
@@ -399,11 +479,11 @@ fn collect(
             format!("{prefix}.{rest}")
         }
     };
-    if let Some(v) = cfg.get("well") {
-        let Value::Table(t) = v else {
+    if let Some(v) = field(cfg, "well") {
+        let DeValue::Table(t) = v else {
             return Err(ctx.err(&sec("well"), None, "expected [well.<pattern>] tables"));
         };
-        for (pat, v) in t {
+        for (pat, v) in entries(t) {
             let section = sec(&format!("well.{pat}"));
             let params = params_of(ctx, v, &section, ix)?;
             let wells = pattern::wells(pat).map_err(|m| ctx.err(&section, None, m))?;
@@ -414,11 +494,11 @@ fn collect(
             }
         }
     }
-    if let Some(v) = cfg.get("block") {
-        let Value::Table(t) = v else {
+    if let Some(v) = field(cfg, "block") {
+        let DeValue::Table(t) = v else {
             return Err(ctx.err(&sec("block"), None, "expected [block.WxH.<well>] tables"));
         };
-        for (size, v) in t {
+        for (size, v) in entries(t) {
             let (w, h) = parse_size(size).ok_or_else(|| {
                 ctx.err(
                     &sec(&format!("block.{size}")),
@@ -429,14 +509,14 @@ fn collect(
                     ),
                 )
             })?;
-            let Value::Table(tl) = v else {
+            let DeValue::Table(tl) = v else {
                 return Err(ctx.err(
                     &sec(&format!("block.{size}")),
                     None,
                     "expected [block.WxH.<well>] tables",
                 ));
             };
-            for (pat, v) in tl {
+            for (pat, v) in entries(tl) {
                 let section = sec(&format!("block.{size}.{pat}"));
                 let params = params_of(ctx, v, &section, ix)?;
                 for corner in pattern::wells(pat).map_err(|m| ctx.err(&section, None, m))? {
@@ -468,15 +548,15 @@ fn collect(
         check_block_conflicts(ctx, &s.blocks)?;
     }
     for (dim, is_row) in [("row", true), ("col", false)] {
-        let Some(v) = cfg.get(dim) else { continue };
-        let Value::Table(t) = v else {
+        let Some(v) = field(cfg, dim) else { continue };
+        let DeValue::Table(t) = v else {
             return Err(ctx.err(
                 &sec(dim),
                 None,
                 format!("expected [{dim}.<pattern>] tables"),
             ));
         };
-        for (pat, v) in t {
+        for (pat, v) in entries(t) {
             let section = sec(&format!("{dim}.{pat}"));
             let params = params_of(ctx, v, &section, ix)?;
             let idx = if is_row {
@@ -500,11 +580,11 @@ fn collect(
             }
         }
     }
-    if let Some(v) = cfg.get("series") {
-        let Value::Table(t) = v else {
+    if let Some(v) = field(cfg, "series") {
+        let DeValue::Table(t) = v else {
             return Err(ctx.err(&sec("series"), None, "expected [series.<key>] tables"));
         };
-        for (key, v) in t {
+        for (key, v) in entries(t) {
             let section = sec(&format!("series.{key}"));
             expand_series(ctx, &section, key, v, &mut s, ix)?;
         }
@@ -518,17 +598,17 @@ fn collect(
             ));
         }
         let section = ix.get(prefix);
-        for (k, v) in cfg {
-            if SPECIAL.contains(&k.as_str()) || k == "series" || k == "path" || k == "paths" {
+        for (k, v) in entries(cfg) {
+            if SPECIAL.contains(&k) || k == "series" || k == "path" || k == "paths" {
                 continue;
             }
-            if let Value::Table(t) = v {
+            if let DeValue::Table(t) = v {
                 flatten(k, t, &section, &mut s.expt, ix);
             } else {
                 insert(&mut s.expt, ix.param(k, v, &section));
             }
         }
-    } else if let Some(v) = cfg.get("expt") {
+    } else if let Some(v) = field(cfg, "expt") {
         s.expt = params_of(ctx, v, "expt", ix)?;
     }
     Ok(s)
@@ -585,11 +665,15 @@ fn check_block_conflicts(ctx: &Ctx<'_>, blocks: &[Block]) -> Result<(), PlateErr
     }
     Ok(())
 }
-fn num(ctx: &Ctx<'_>, section: &str, t: &Table, key: &str) -> Result<Option<f64>, PlateError> {
-    match t.get(key) {
+fn num(
+    ctx: &Ctx<'_>,
+    section: &str,
+    t: &DeTable<'_>,
+    key: &str,
+) -> Result<Option<f64>, PlateError> {
+    match field(t, key) {
         None => Ok(None),
-        Some(Value::Integer(i)) => Ok(Some(*i as f64)),
-        Some(Value::Float(x)) => Ok(Some(*x)),
+        Some(v) if number(v).is_some() => Ok(number(v)),
         Some(v) => Err(ctx.err(
             section,
             None,
@@ -602,11 +686,11 @@ fn expand_series(
     ctx: &Ctx<'_>,
     section: &str,
     key: &str,
-    v: &Value,
+    v: &DeValue<'_>,
     s: &mut Sections,
     ix: &mut Interner,
 ) -> Result<(), PlateError> {
-    let Value::Table(t) = v else {
+    let DeValue::Table(t) = v else {
         return Err(ctx.err(
             section,
             None,
@@ -614,7 +698,7 @@ fn expand_series(
         ));
     };
 
-    if let Some(k) = t.keys().find(|k| !SERIES_KEYS.contains(&k.as_str())) {
+    if let Some((k, _)) = entries(t).find(|(k, _)| !SERIES_KEYS.contains(k)) {
         return Err(ctx.err(
             section,
             None,
@@ -647,9 +731,9 @@ fn expand_series(
         return Err(ctx.err(section, None, "`count` must be a whole number from 1 to 48"));
     }
     let flag = |k: &str| -> Result<bool, PlateError> {
-        match t.get(k) {
+        match field(t, k) {
             None => Ok(false),
-            Some(Value::Boolean(b)) => Ok(*b),
+            Some(DeValue::Boolean(b)) => Ok(*b),
             Some(v) => Err(ctx.err(
                 section,
                 None,
@@ -659,7 +743,7 @@ fn expand_series(
     };
     let zero = flag("zero")?;
     let ascending = flag("ascending")?;
-    let along = match t.get("along").map(value_text).as_deref() {
+    let along = match field(t, "along").map(value_text).as_deref() {
         Some("rows" | "row") => true,
         Some("cols" | "col" | "columns" | "column") => false,
         Some(other) => {
@@ -671,8 +755,7 @@ fn expand_series(
         }
         None => return Err(need("along")),
     };
-    let start_text = t
-        .get("start")
+    let start_text = field(t, "start")
         .map(value_text)
         .ok_or_else(|| need("start"))?;
     let start = if along {
@@ -700,7 +783,7 @@ fn expand_series(
     if ascending {
         values.reverse();
     }
-    let name = match t.get("name") {
+    let name = match field(t, "name") {
         None => None,
         Some(v) => {
             let Some(nk) = name_key else {
@@ -710,10 +793,10 @@ fn expand_series(
                     "`name` is only allowed for drug_a / drug_b series",
                 ));
             };
-            Some((nk, v.clone()))
+            Some((nk, v))
         }
     };
-    let span = match t.get("span") {
+    let span = match field(t, "span") {
         None => None,
         Some(v) => {
             let p = value_text(v);
@@ -728,11 +811,11 @@ fn expand_series(
         }
     };
     let sec = ix.get(section);
-    let name = name.map(|(nk, v)| ix.param(nk, &v, &sec));
+    let name = name.map(|(nk, v)| ix.param(nk, v, &sec));
     for (k, x) in values.iter().enumerate() {
         let pos = start + k as u16;
         let mut params = Params::new();
-        insert(&mut params, ix.param(target, &Value::Float(*x), &sec));
+        insert(&mut params, ix.number_param(target, *x, &sec));
         if let Some(p) = &name {
             insert(&mut params, p.clone());
         }
@@ -993,13 +1076,13 @@ fn resolve_path(base: Option<&Path>, p: &str) -> String {
     }
 }
 
-fn path_list(ctx: &Ctx<'_>, section: &str, v: &Value) -> Result<Vec<String>, PlateError> {
+fn path_list(ctx: &Ctx<'_>, section: &str, v: &DeValue<'_>) -> Result<Vec<String>, PlateError> {
     match v {
-        Value::String(s) => Ok(vec![s.clone()]),
-        Value::Array(a) => a
+        DeValue::String(s) => Ok(vec![s.to_string()]),
+        DeValue::Array(a) => a
             .iter()
-            .map(|x| match x {
-                Value::String(s) => Ok(s.clone()),
+            .map(|x| match x.get_ref() {
+                DeValue::String(s) => Ok(s.to_string()),
                 other => Err(ctx.err(
                     section,
                     None,
@@ -1102,18 +1185,67 @@ impl Parsed {
     /// fail, so that errors come at load with their file, line and well. `source` names the
     /// file in errors; relative paths in `[meta] path`/`paths` are resolved against its
     /// directory.
+    ///
+    /// A large layout is parsed a group of plates at a time ([`plate_pieces`]): toml's parser
+    /// holds the tokens and events of all the text it is given (about 14 times the text), so a
+    /// 10 MB layout read whole peaks near 200 MB. Any error, or any shape the cut could
+    /// change the meaning of, parses the whole text instead, which gives the result (and the
+    /// error) as reading it in one go.
     pub(crate) fn parse(source: &str, text: &str) -> Result<Self, PlateError> {
-        let doc: Table = text.parse().map_err(|e: toml::de::Error| {
-            let line = e
-                .span()
-                .and_then(|s| text.get(..s.start))
-                .map(|t| t.matches('\n').count() + 1);
-            PlateError::parse(source, line, format!("not valid TOML: {}", e.message()))
-        })?;
-        let empty = Table::new();
-        let meta = match doc.get("meta") {
-            None => &empty,
-            Some(Value::Table(t)) => t,
+        Self::parse_in_pieces(source, text, PIECE_BYTES)
+    }
+
+    /// [`Parsed::parse`], cutting the plate sections into pieces of at least `piece_bytes`.
+    fn parse_in_pieces(source: &str, text: &str, piece_bytes: usize) -> Result<Self, PlateError> {
+        if text.len() > piece_bytes
+            && let Some(parsed) = parse_pieces(source, text, piece_bytes)
+        {
+            return Ok(parsed);
+        }
+        parse_whole(source, text)
+    }
+}
+
+/// Layouts longer than this (bytes) are parsed a group of plates at a time, each group at
+/// least this long (see [`Parsed::parse`]).
+const PIECE_BYTES: usize = 1 << 18;
+
+/// The parse error of invalid TOML, with its line.
+fn toml_error(source: &str, text: &str, e: &toml::de::Error) -> PlateError {
+    let line = e
+        .span()
+        .and_then(|s| text.get(..s.start))
+        .map(|t| t.matches('\n').count() + 1);
+    PlateError::parse(source, line, format!("not valid TOML: {}", e.message()))
+}
+
+/// Parse TOML text with toml's borrowed parser. A number the owned parser would reject
+/// (an integer beyond `i64`, an overflowing float) is that parser's error on the text, as
+/// for any invalid TOML.
+fn parse_toml<'i>(source: &str, text: &'i str) -> Result<Spanned<DeTable<'i>>, PlateError> {
+    let root = DeTable::parse(text).map_err(|e| toml_error(source, text, &e))?;
+    if root.get_ref().values().all(|v| numbers_ok(v.get_ref())) {
+        return Ok(root);
+    }
+    Err(match text.parse::<toml::Table>() {
+        Err(e) => toml_error(source, text, &e),
+        Ok(_) => PlateError::parse(source, None, "not valid TOML: a number out of range"),
+    })
+}
+
+/// The top level of a layout: `[meta]`, geometry, the top-level sections, meta and extras.
+struct Head<'a, 'i> {
+    out: Parsed,
+    ix: Interner,
+    meta_path: Option<&'a DeValue<'i>>,
+    meta_paths: Option<&'a DeValue<'i>>,
+}
+
+impl<'a, 'i> Head<'a, 'i> {
+    fn read(source: &str, text: &str, doc: &'a DeTable<'i>) -> Result<Self, PlateError> {
+        let meta = match field(doc, "meta") {
+            None => None,
+            Some(DeValue::Table(t)) => Some(t),
             Some(_) => {
                 return Err(PlateError::parse(
                     source,
@@ -1128,15 +1260,19 @@ impl Parsed {
             limit: PlateFormat::W1536,
             explicit: false,
         };
+        let meta_field = |key: &str| meta.and_then(|m| field(m, key));
         for key in ["include", "concat", "alert"] {
-            if meta.contains_key(key) {
+            if meta_field(key).is_some() {
                 return Err(probe.unsupported(&format!("`meta.{key}`")));
             }
         }
-        let (limit, explicit) = match meta.get("wells") {
+        let (limit, explicit) = match meta_field("wells") {
             None => (PlateFormat::W1536, false),
             Some(v) => {
-                let n = v.as_integer().and_then(|n| usize::try_from(n).ok());
+                let n = match v {
+                    DeValue::Integer(i) => int_of(i).and_then(|n| usize::try_from(n).ok()),
+                    _ => None,
+                };
                 let f = n.and_then(PlateFormat::from_well_count).ok_or_else(|| {
                     probe.err(
                         "meta",
@@ -1157,8 +1293,7 @@ impl Parsed {
             explicit,
         };
         let mut ix = Interner::default();
-        let base = Path::new(source).parent();
-        let top = collect(&ctx, &doc, "", false, &mut ix)?;
+        let top = collect(&ctx, doc, "", false, &mut ix)?;
         let mut out = Parsed {
             source: source.to_owned(),
             text: text.to_owned(),
@@ -1169,171 +1304,338 @@ impl Parsed {
             meta: BTreeMap::new(),
             extras: BTreeMap::new(),
         };
-        for (k, v) in meta {
-            if !matches!(
-                k.as_str(),
-                "wells" | "path" | "paths" | "style" | "param_styles"
-            ) {
-                out.meta.insert(k.clone(), value_text(v));
+        for (k, v) in meta.into_iter().flat_map(|m| entries(m)) {
+            if !matches!(k, "wells" | "path" | "paths" | "style" | "param_styles") {
+                out.meta.insert(k.to_owned(), value_text(v));
             }
         }
-        for (k, v) in &doc {
-            if !SPECIAL.contains(&k.as_str()) && k != "series" {
-                out.extras.insert(k.clone(), value_text(v));
+        for (k, v) in entries(doc) {
+            if !SPECIAL.contains(&k) && k != "series" {
+                out.extras.insert(k.to_owned(), value_text(v));
             }
         }
-        let meta_path = meta.get("path");
-        let meta_paths = meta.get("paths");
+        let meta_path = meta_field("path");
+        let meta_paths = meta_field("paths");
         if meta_path.is_some() && meta_paths.is_some() {
             return Err(ctx.err("meta", None, "both `path` and `paths` given; ambiguous"));
         }
-        let plates: Vec<(&String, &Table)> = match doc.get("plate") {
-            None => Vec::new(),
-            Some(Value::Table(t)) => t
-                .iter()
-                .map(|(name, v)| match v {
-                    Value::Table(pt) => Ok((name, pt)),
-                    other => Err(ctx.err(
-                        "plate",
-                        None,
-                        format!(
-                            "`{name} = {}` inside [plate] but outside any [plate.NAME] table",
-                            value_text(other)
-                        ),
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err(ctx.err("plate", None, "expected [plate.NAME] tables")),
-        };
-        // a level whose keys all pass the checks of `apply_key` cannot fail when resolved;
-        // a plate built from a level that may fail is resolved once here, to report it now
-        let top_ok = out.top.keys_ok();
-        if plates.is_empty() {
-            let levels = Levels {
-                top: &out.top,
-                plate: None,
-            };
-            levels.check_inclusion(&ctx, "")?;
-            if levels.includes_nothing() {
-                return Err(PlateError::parse(
-                    source,
+        Ok(Self {
+            out,
+            ix,
+            meta_path,
+            meta_paths,
+        })
+    }
+}
+
+/// A plate's own sections, checked as resolving the plate would check them.
+fn plate_sections(
+    ctx: &Ctx<'_>,
+    top: &Sections,
+    top_ok: bool,
+    name: &str,
+    section: &str,
+    pt: &DeTable<'_>,
+    ix: &mut Interner,
+) -> Result<Sections, PlateError> {
+    let own = collect(ctx, pt, section, true, ix)?;
+    let levels = Levels {
+        top,
+        plate: Some(&own),
+    };
+    levels.check_inclusion(ctx, name)?;
+    // a level whose keys all pass the checks of `apply_key` cannot fail when resolved;
+    // a plate built from a level that may fail is resolved once here, to report it now
+    if !(top_ok && own.keys_ok()) {
+        resolve(ctx, levels, name)?;
+    }
+    Ok(own)
+}
+
+/// Whether `[meta] paths`, when a table, names exactly the plates `names`.
+fn paths_keys_match<'n>(
+    meta_paths: Option<&DeValue<'_>>,
+    names: impl Iterator<Item = &'n str>,
+) -> bool {
+    match meta_paths {
+        Some(DeValue::Table(t)) => {
+            let names: BTreeSet<&str> = names.collect();
+            let keys: BTreeSet<&str> = entries(t).map(|(k, _)| k).collect();
+            names == keys
+        }
+        _ => true,
+    }
+}
+
+/// The files `[meta] paths` gives plate `k` (named `name`) of `n`, for a plate that names
+/// none itself. `keys_match`: see [`paths_keys_match`].
+fn meta_plate_paths(
+    ctx: &Ctx<'_>,
+    meta_paths: Option<&DeValue<'_>>,
+    (k, n): (usize, usize),
+    name: &str,
+    keys_match: bool,
+) -> Result<Vec<String>, PlateError> {
+    match meta_paths {
+        None => Ok(Vec::new()),
+        Some(DeValue::String(tpl)) => {
+            if !tpl.contains("{}") {
+                return Err(ctx.err(
+                    "meta",
                     None,
-                    "no wells defined (name wells with [row]+[col], [block] or [well] sections)",
+                    "`paths` as one string needs a `{}` for the plate name",
                 ));
             }
-            if !top_ok {
-                resolve(&ctx, levels, "")?;
-            }
-            let mut paths = Vec::new();
-            if let Some(v) = meta_path.or(meta_paths) {
-                if let Value::Table(_) = v {
-                    return Err(ctx.err(
-                        "meta",
-                        None,
-                        "`paths` as a table needs [plate.NAME] sections",
-                    ));
-                }
-                paths = path_list(&ctx, "meta", v)?
-                    .iter()
-                    .map(|s| resolve_path(base, s))
-                    .collect();
-            }
-            out.plates.push(PendingPlate {
-                name: "1".to_owned(),
-                own: None,
-                paths,
-            });
-            return Ok(out);
+            Ok(vec![tpl.replace("{}", name)])
         }
-        if meta_path.is_some() {
-            return Err(ctx.err(
+        Some(DeValue::Array(a)) => {
+            if a.len() != n {
+                return Err(ctx.err(
+                    "meta",
+                    None,
+                    format!("`paths` lists {} files for {n} [plate] sections", a.len()),
+                ));
+            }
+            path_list(ctx, "meta", a[k].get_ref())
+        }
+        Some(DeValue::Table(t)) => match field(t, name).filter(|_| keys_match) {
+            Some(v) => path_list(ctx, "meta", v),
+            None => Err(ctx.err(
                 "meta",
                 None,
-                "`path` given with [plate] sections; use `paths`",
+                "the keys of `paths` do not match the [plate] sections",
+            )),
+        },
+        Some(other) => Err(ctx.err(
+            "meta",
+            None,
+            format!(
+                "`paths` must be a string, a list or a table, found `{}`",
+                value_text(other)
+            ),
+        )),
+    }
+}
+
+/// Parse a layout read in one go (see [`Parsed::parse`]).
+fn parse_whole(source: &str, text: &str) -> Result<Parsed, PlateError> {
+    let root = parse_toml(source, text)?;
+    let doc = root.get_ref();
+    let Head {
+        mut out,
+        mut ix,
+        meta_path,
+        meta_paths,
+    } = Head::read(source, text, doc)?;
+    let ctx = Ctx {
+        source,
+        text,
+        limit: out.limit,
+        explicit: out.explicit,
+    };
+    let base = Path::new(source).parent();
+    let plates: Vec<(&str, &DeTable<'_>)> = match field(doc, "plate") {
+        None => Vec::new(),
+        Some(DeValue::Table(t)) => entries(t)
+            .map(|(name, v)| match v {
+                DeValue::Table(pt) => Ok((name, pt)),
+                other => Err(ctx.err(
+                    "plate",
+                    None,
+                    format!(
+                        "`{name} = {}` inside [plate] but outside any [plate.NAME] table",
+                        value_text(other)
+                    ),
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(ctx.err("plate", None, "expected [plate.NAME] tables")),
+    };
+    let top_ok = out.top.keys_ok();
+    if plates.is_empty() {
+        let levels = Levels {
+            top: &out.top,
+            plate: None,
+        };
+        levels.check_inclusion(&ctx, "")?;
+        if levels.includes_nothing() {
+            return Err(PlateError::parse(
+                source,
+                None,
+                "no wells defined (name wells with [row]+[col], [block] or [well] sections)",
             ));
         }
-        let n = plates.len();
-        // `paths` as a table must name exactly the [plate] sections (checked once, not per plate)
-        let paths_keys_match = match meta_paths {
-            Some(Value::Table(t)) => {
-                let names: BTreeSet<&String> = plates.iter().map(|(n, _)| *n).collect();
-                let keys: BTreeSet<&String> = t.keys().collect();
-                names == keys
+        if !top_ok {
+            resolve(&ctx, levels, "")?;
+        }
+        let mut paths = Vec::new();
+        if let Some(v) = meta_path.or(meta_paths) {
+            if let DeValue::Table(_) = v {
+                return Err(ctx.err(
+                    "meta",
+                    None,
+                    "`paths` as a table needs [plate.NAME] sections",
+                ));
             }
-            _ => true,
+            paths = path_list(&ctx, "meta", v)?
+                .iter()
+                .map(|s| resolve_path(base, s))
+                .collect();
+        }
+        out.plates.push(PendingPlate {
+            name: "1".to_owned(),
+            own: None,
+            paths,
+        });
+        return Ok(out);
+    }
+    if meta_path.is_some() {
+        return Err(ctx.err(
+            "meta",
+            None,
+            "`path` given with [plate] sections; use `paths`",
+        ));
+    }
+    let n = plates.len();
+    // `paths` as a table must name exactly the [plate] sections (checked once, not per plate)
+    let keys_match = paths_keys_match(meta_paths, plates.iter().map(|(name, _)| *name));
+    // plates in file order: the first error in file order is the one reported
+    for (k, (name, pt)) in plates.into_iter().enumerate() {
+        let section = format!("plate.{name}");
+        let own = plate_sections(&ctx, &out.top, top_ok, name, &section, pt, &mut ix)?;
+        let paths = match field(pt, "paths").or(field(pt, "path")) {
+            Some(v) => path_list(&ctx, &section, v)?,
+            None => meta_plate_paths(&ctx, meta_paths, (k, n), name, keys_match)?,
+        }
+        .iter()
+        .map(|s| resolve_path(base, s))
+        .collect();
+        out.plates.push(PendingPlate {
+            name: name.to_owned(),
+            own: Some(own),
+            paths,
+        });
+    }
+    Ok(out)
+}
+
+/// Cut a layout into its head (the text before the first `[plate.NAME]` header) and pieces of
+/// plate sections, each starting at the header of a new plate and, but the last, at least
+/// `piece_bytes` long. `None` when a cut could change what the text means: no plate header,
+/// an array of tables (`[[`), or, after the first plate header, a line opening anything but a
+/// `[plate.…]` table. A cut inside a multi-line string or array leaves a piece that does not
+/// parse, which [`parse_pieces`] gives up on.
+fn plate_pieces(text: &str, piece_bytes: usize) -> Option<(&str, Vec<&str>)> {
+    let mut cuts: Vec<usize> = Vec::new();
+    let mut previous: Option<&str> = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let t = line.trim_start();
+        if t.starts_with("[[") {
+            return None;
+        }
+        if !t.starts_with('[') {
+            continue;
+        }
+        let Some(rest) = t.strip_prefix("[plate.") else {
+            if cuts.is_empty() {
+                continue;
+            }
+            return None;
         };
-        // plates in file order: the first error in file order is the one reported
-        for (k, (name, pt)) in plates.into_iter().enumerate() {
-            let section = format!("plate.{name}");
-            let own = collect(&ctx, pt, &section, true, &mut ix)?;
-            let levels = Levels {
-                top: &out.top,
-                plate: Some(&own),
+        // a bare plate name (a quoted one is never cut before)
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(rest.len());
+        let name = (len > 0 && rest[len..].starts_with(['.', ']'])).then(|| &rest[..len]);
+        match cuts.last() {
+            None => cuts.push(start),
+            Some(&last) => {
+                if name.is_some() && name != previous && start - last >= piece_bytes {
+                    cuts.push(start);
+                }
+            }
+        }
+        previous = name;
+    }
+    let head = &text[..*cuts.first()?];
+    cuts.push(text.len());
+    Some((head, cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect()))
+}
+
+/// Parse a layout a group of plates at a time (see [`Parsed::parse`]); `None` on any error or
+/// any shape that could read differently in one go, for [`parse_whole`] to read it.
+fn parse_pieces(source: &str, text: &str, piece_bytes: usize) -> Option<Parsed> {
+    let (head, pieces) = plate_pieces(text, piece_bytes)?;
+    let root = parse_toml(source, head).ok()?;
+    let doc = root.get_ref();
+    if doc.contains_key("plate") {
+        return None;
+    }
+    let Head {
+        mut out,
+        mut ix,
+        meta_path,
+        meta_paths,
+    } = Head::read(source, text, doc).ok()?;
+    if meta_path.is_some() {
+        return None;
+    }
+    let ctx = Ctx {
+        source,
+        text,
+        limit: out.limit,
+        explicit: out.explicit,
+    };
+    let top_ok = out.top.keys_ok();
+    let mut seen: HashSet<String> = HashSet::new();
+    // the plate's own paths; `None`: from `[meta] paths`, once every plate is known
+    let mut own_paths: Vec<Option<Vec<String>>> = Vec::new();
+    for piece in pieces {
+        let root = parse_toml(source, piece).ok()?;
+        let doc = root.get_ref();
+        let (1, Some(DeValue::Table(plates))) = (doc.len(), field(doc, "plate")) else {
+            return None;
+        };
+        for (name, v) in entries(plates) {
+            // a plate in two pieces would be two definitions of one table read in one go
+            let (DeValue::Table(pt), true) = (v, seen.insert(name.to_owned())) else {
+                return None;
             };
-            levels.check_inclusion(&ctx, name)?;
-            if !(top_ok && own.keys_ok()) {
-                resolve(&ctx, levels, name)?;
-            }
-            let own_paths = pt.get("paths").or(pt.get("path"));
-            let paths = match (own_paths, meta_paths) {
-                (Some(v), _) => path_list(&ctx, &section, v)?,
-                (None, None) => Vec::new(),
-                (None, Some(Value::String(tpl))) => {
-                    if !tpl.contains("{}") {
-                        return Err(ctx.err(
-                            "meta",
-                            None,
-                            "`paths` as one string needs a `{}` for the plate name",
-                        ));
-                    }
-                    vec![tpl.replace("{}", name)]
-                }
-                (None, Some(Value::Array(a))) => {
-                    if a.len() != n {
-                        return Err(ctx.err(
-                            "meta",
-                            None,
-                            format!("`paths` lists {} files for {n} [plate] sections", a.len()),
-                        ));
-                    }
-                    path_list(&ctx, "meta", &a[k])?
-                }
-                (None, Some(Value::Table(t))) => {
-                    if !paths_keys_match {
-                        return Err(ctx.err(
-                            "meta",
-                            None,
-                            "the keys of `paths` do not match the [plate] sections",
-                        ));
-                    }
-                    path_list(&ctx, "meta", &t[name.as_str()])?
-                }
-                (None, Some(other)) => {
-                    return Err(ctx.err(
-                        "meta",
-                        None,
-                        format!(
-                            "`paths` must be a string, a list or a table, found `{}`",
-                            value_text(other)
-                        ),
-                    ));
-                }
-            }
-            .iter()
-            .map(|s| resolve_path(base, s))
-            .collect();
+            let section = format!("plate.{name}");
+            let own = plate_sections(&ctx, &out.top, top_ok, name, &section, pt, &mut ix).ok()?;
+            own_paths.push(match field(pt, "paths").or(field(pt, "path")) {
+                Some(v) => Some(path_list(&ctx, &section, v).ok()?),
+                None => None,
+            });
             out.plates.push(PendingPlate {
-                name: name.clone(),
+                name: name.to_owned(),
                 own: Some(own),
-                paths,
+                paths: Vec::new(),
             });
         }
-        Ok(out)
     }
+    let n = out.plates.len();
+    let keys_match = paths_keys_match(meta_paths, out.plates.iter().map(|p| p.name.as_str()));
+    let base = Path::new(source).parent();
+    for (k, own) in own_paths.into_iter().enumerate() {
+        let paths = match own {
+            Some(p) => p,
+            None => {
+                meta_plate_paths(&ctx, meta_paths, (k, n), &out.plates[k].name, keys_match).ok()?
+            }
+        };
+        out.plates[k].paths = paths.iter().map(|s| resolve_path(base, s)).collect();
+    }
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
     use crate::layout::{Layout, Role};
 
@@ -1448,5 +1750,204 @@ mod tests {
         // across levels the higher one wins silently, as in wellmap
         let p = one("[row.A]\nconc_a = 2\n[well.A1]\nconc_a = 3\n[col.1]\nx = 1\n");
         assert_eq!(p.wells[&w("A1")].conc_a, Some(3.0));
+    }
+
+    /// A layout with most of what a plate section can hold: top-level sections, `[meta]`
+    /// geometry and paths (`paths` as given), extras, and per plate its own keys, blocks, a
+    /// well, a row, a series, quoted names and, for some, its own paths.
+    fn many_plates(paths: &str) -> String {
+        let mut t = format!(
+            "title = 'screen'\nnote = {{ by = 'me', n = 0x1F }}\n[meta]\nwells = 96\n{paths}\n\
+             operator = ['a', 'b']\n[expt]\nunit = 'nM'\n[col.1]\nrole = 'untreated'\n\
+             [block.1x4.A12]\nrole = 'blank'\n[row.'A-H']\nrole = 'sample'\n\
+             drug_a = \"birinapant\"\nconc_a = 1_000\n"
+        );
+        for k in 0..9 {
+            let name = if k == 4 {
+                "'P 4'".to_owned()
+            } else {
+                format!("P{k}")
+            };
+            let _ = write!(
+                t,
+                "[plate.{name}]\ncell_line = 'LINE{}'\nreplicate = {}\nday.0 = 2024-01-0{}\n",
+                k / 3,
+                k % 3,
+                k + 1
+            );
+            if k == 2 {
+                t.push_str("path = 'own/two.csv'\n");
+            }
+            for c in 2..=5 {
+                let _ = write!(
+                    t,
+                    "[plate.{name}.block.1x8.A{c}]\ndrug_b = 'partner{}'\nconc_b = {}\n",
+                    k % 2,
+                    f64::from(c) * 0.25
+                );
+            }
+            if k % 3 == 1 {
+                let _ = write!(
+                    t,
+                    "[plate.{name}.well.H5]\nrole = 'empty'\n[plate.{name}.row.B]\nedge = true\n\
+                     [plate.{name}.series.drug_b]\ntop = 8\nfactor = 2\ncount = 3\n\
+                     along = 'cols'\nstart = 6\nname = 'TNF'\n"
+                );
+            }
+        }
+        t
+    }
+
+    /// Both ways of reading: in pieces (one per plate) and in one go.
+    fn both(text: &str) -> (Result<Parsed, PlateError>, Result<Parsed, PlateError>) {
+        (
+            Parsed::parse_in_pieces("dir/l.toml", text, 1),
+            parse_whole("dir/l.toml", text),
+        )
+    }
+
+    fn same(a: &Result<Parsed, PlateError>, b: &Result<Parsed, PlateError>) -> bool {
+        match (a, b) {
+            (Ok(a), Ok(b)) => format!("{a:?}") == format!("{b:?}"),
+            (Err(a), Err(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn a_layout_read_in_pieces_is_the_layout_read_in_one_go() {
+        let names: Vec<String> = (0..9)
+            .map(|k| {
+                if k == 4 {
+                    "P 4".into()
+                } else {
+                    format!("P{k}")
+                }
+            })
+            .collect();
+        let listed: Vec<String> = names.iter().map(|n| format!("'{n}.csv'")).collect();
+        let table: Vec<String> = names
+            .iter()
+            .map(|n| format!("'{n}' = 'x/{n}.txt'"))
+            .collect();
+        for paths in [
+            "paths = 'exports/{}.txt'".to_owned(),
+            format!("paths = [{}]", listed.join(", ")),
+            format!("paths = {{ {} }}", table.join(", ")),
+            String::new(),
+        ] {
+            let text = many_plates(&paths);
+            // one piece per plate with a bare name; the quoted one stays with the plate before
+            let (head, pieces) = plate_pieces(&text, 1).unwrap();
+            assert!(head.starts_with("title") && head.ends_with("conc_a = 1_000\n"));
+            assert_eq!(pieces.len(), 8, "{paths}");
+            let direct = parse_pieces("dir/l.toml", &text, 1).expect("read in pieces");
+            let whole = parse_whole("dir/l.toml", &text).unwrap();
+            assert_eq!(format!("{direct:?}"), format!("{whole:?}"), "{paths}");
+            assert_eq!(direct.len(), 9);
+            for i in 0..9 {
+                assert_eq!(direct.resolve(i).unwrap(), whole.resolve(i).unwrap());
+            }
+            assert_eq!(direct.paths(2), ["dir/own/two.csv"]);
+            assert_eq!(direct.extras["note"], whole.extras["note"]);
+            assert_eq!(direct.meta["operator"], "[\"a\", \"b\"]");
+        }
+    }
+
+    #[test]
+    fn what_pieces_could_read_differently_is_read_in_one_go() {
+        let base = many_plates("paths = 'e/{}.txt'");
+        let cases = [
+            // a plate coming back after another one (valid TOML), and one defined twice
+            format!("{base}[plate.P1.col.7]\nlate = 1\n"),
+            format!("{base}[plate.P1]\nx = 1\n"),
+            // a top-level table after the plates, an array of tables, a `[plate]` header
+            format!("{base}[col.9]\nrole = 'blank'\n"),
+            format!("{base}[[runs]]\nid = 1\n"),
+            format!("[plate]\nP9 = 1\n{base}"),
+            format!("{base}[plate]\nP9 = 1\n"),
+            // a header inside a multi-line string
+            format!("{base}[plate.Q]\nnote = '''\n[plate.R]\nx = 1\n'''\n"),
+        ];
+        for text in &cases {
+            assert!(parse_pieces("dir/l.toml", text, 1).is_none(), "{text}");
+            let (a, b) = both(text);
+            assert!(same(&a, &b), "{text}");
+        }
+        assert!(both(&cases[0]).0.is_ok());
+        let err = both(&cases[1]).0.unwrap_err().to_string();
+        assert!(
+            err.contains("not valid TOML") && err.contains("duplicate"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn errors_in_pieces_are_the_errors_read_in_one_go() {
+        let base = many_plates("paths = ['only.csv']");
+        let cases = [
+            // meta paths of the wrong length (reported at the first plate)
+            base.clone(),
+            // a bad concentration and a well off the plate in a late plate
+            format!("{base}[plate.P9.block.1x1.A1]\nconc_a = 'lots'\n"),
+            format!("{base}[plate.P9.well.J1]\nrole = 'blank'\n"),
+            // numbers toml rejects, in a plate and at the top
+            format!("{base}[plate.P9]\nbig = 9223372036854775808\n"),
+            format!("huge = 1e999\n{base}"),
+            // `path` with plates, and invalid TOML in a piece
+            base.replace("paths = ['only.csv']", "path = 'one.csv'"),
+            format!("{base}[plate.P9]\nx = \n"),
+        ];
+        for text in &cases {
+            let (a, b) = both(text);
+            assert!(a.is_err(), "{text}");
+            assert!(same(&a, &b), "{text}");
+        }
+        let err = both(&cases[3]).0.unwrap_err().to_string();
+        let want = toml_error(
+            "dir/l.toml",
+            &cases[3],
+            &cases[3].parse::<toml::Table>().unwrap_err(),
+        )
+        .to_string();
+        assert_eq!(err, want);
+        assert!(
+            err.contains(&format!("line {}:", cases[3].lines().count())),
+            "{err}"
+        );
+    }
+
+    /// The text of a value as the owned parser's `toml::Value` gave it (the reference).
+    fn owned_text(v: &Value) -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            Value::Integer(i) => i.to_string(),
+            Value::Float(x) => crate::model::format_number(*x),
+            Value::Boolean(b) => b.to_string(),
+            Value::Datetime(d) => d.to_string(),
+            Value::Array(_) | Value::Table(_) => v.to_string(),
+        }
+    }
+
+    #[test]
+    fn values_read_borrowed_are_written_as_the_owned_parser_reads_them() {
+        let text = "s = 'a \"q\"'\nesc = \"tab\\there\"\ni = -42\nhex = 0xff\noct = 0o17\n\
+                    bin = 0b101\nu = 1_000_000\nf = 6.02e23\ng = -0.0\nh = 1_0.5\ninf = -inf\n\
+                    nan = nan\nt = true\nd = 1979-05-27T07:32:00Z\nld = 1979-05-27\n\
+                    a = [1, 2.5, 'x', [true], { k = 1 }]\nit = { b = 2, a = 'z', n = { m = [] } }\n\
+                    [tab]\nz = 1\ny.x = 'w'\n";
+        let owned: toml::Table = text.parse().unwrap();
+        let root = parse_toml("l.toml", text).unwrap();
+        let keys: Vec<&str> = entries(root.get_ref()).map(|(k, _)| k).collect();
+        assert_eq!(keys, owned.keys().map(String::as_str).collect::<Vec<_>>());
+        for (k, v) in entries(root.get_ref()) {
+            assert_eq!(value_text(v), owned_text(&owned[k]), "{k}");
+            let want = match &owned[k] {
+                Value::Integer(i) => Some(*i as f64),
+                Value::Float(x) => Some(*x),
+                _ => None,
+            };
+            assert_eq!(number(v).map(f64::to_bits), want.map(f64::to_bits), "{k}");
+        }
     }
 }
