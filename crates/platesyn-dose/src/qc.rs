@@ -132,11 +132,21 @@ fn stats(role: Role, v: &[f64]) -> Option<ControlStats> {
     })
 }
 
+/// A sample well's treatment group: cell line, drug A, dose A (`f64` bits), drug B, dose B.
+type TreatmentKey<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<u64>,
+    Option<&'a str>,
+    Option<u64>,
+);
+
 /// Sample wells as ratios to their treatment group's mean, split into (edge, inner); only
-/// groups with at least one edge and one inner well are used.
+/// groups with at least one edge and one inner well are used, in the order of their keys'
+/// `Debug` text (`Some("line")|Some("drug")|Some(bits)|...`), which fixes the summation order.
 fn sample_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>, Vec<f64>) {
     use std::collections::BTreeMap;
-    let mut groups: BTreeMap<String, Vec<(bool, f64)>> = BTreeMap::new();
+    let mut groups: BTreeMap<TreatmentKey<'_>, Vec<(bool, f64)>> = BTreeMap::new();
     for w in norm
         .wells
         .iter()
@@ -144,24 +154,28 @@ fn sample_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>,
     {
         let Some(x) = w.raw else { continue };
         let i = &w.info;
-        let key = format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}",
-            i.cell_line,
-            i.drug_a,
+        let key = (
+            i.cell_line.as_deref(),
+            i.drug_a.as_deref(),
             i.conc_a.map(f64::to_bits),
-            i.drug_b,
-            i.conc_b.map(f64::to_bits)
+            i.drug_b.as_deref(),
+            i.conc_b.map(f64::to_bits),
         );
         groups
             .entry(key)
             .or_default()
             .push((format.is_edge(w.well), x));
     }
+    // only mixed groups count; their key text is built for those alone (a checkerboard has
+    // every treatment once per plate, so usually none)
+    let mut mixed: Vec<(String, &[(bool, f64)])> = groups
+        .iter()
+        .filter(|(_, g)| g.iter().any(|(edge, _)| *edge) && g.iter().any(|(edge, _)| !*edge))
+        .map(|((c, a, ca, b, cb), g)| (format!("{c:?}|{a:?}|{ca:?}|{b:?}|{cb:?}"), g.as_slice()))
+        .collect();
+    mixed.sort_by(|x, y| x.0.cmp(&y.0));
     let (mut e, mut n) = (Vec::new(), Vec::new());
-    for g in groups.values() {
-        if !(g.iter().any(|(edge, _)| *edge) && g.iter().any(|(edge, _)| !*edge)) {
-            continue;
-        }
+    for (_, g) in mixed {
         let m = g.iter().map(|(_, x)| x).sum::<f64>() / g.len() as f64;
         if m == 0.0 {
             continue;

@@ -333,7 +333,7 @@ fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult,
 /// Interned text: observations of a large screen hold small ids, not strings.
 #[derive(Debug, Default)]
 struct Interner {
-    ids: std::collections::HashMap<String, u32>,
+    ids: polars::prelude::PlHashMap<String, u32>,
     names: Vec<String>,
 }
 
