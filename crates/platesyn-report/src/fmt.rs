@@ -46,7 +46,11 @@ pub fn write_float_exact(buf: &mut Vec<u8>, v: f64) {
         }
     }
     if v == 0.0 {
-        buf.extend_from_slice(if v.is_sign_negative() { b"-0.0" } else { b"0.0" });
+        buf.extend_from_slice(if v.is_sign_negative() {
+            b"-0.0"
+        } else {
+            b"0.0"
+        });
         return;
     }
     // writing to a Vec cannot fail
@@ -154,7 +158,16 @@ mod tests {
             233_115_890_514_796.12,
             5.444_310_685_350_916e14,
         ];
-        for base in [1e-4, 1e-5, 1e15, 1e16, 1e22, 1e23, 1.0, 9_007_199_254_740_992.0] {
+        for base in [
+            1e-4_f64,
+            1e-5,
+            1e15,
+            1e16,
+            1e22,
+            1e23,
+            1.0,
+            9_007_199_254_740_992.0,
+        ] {
             for x in [base, -base] {
                 v.extend([x, x.next_up(), x.next_down()]);
             }

@@ -138,6 +138,9 @@ pub const WELL_COLUMNS: [&str; 20] = [
 /// floats (absorbance units; viability and inhibition in %), `excluded` a boolean, the rest
 /// text. Built per chunk of plates by `platesyn analyze` and streamed out.
 pub fn wells_table(plates: &[PlateResult]) -> Result<Table, ReportError> {
+    fn some(s: &str) -> Option<&str> {
+        Some(s).filter(|s| !s.is_empty())
+    }
     let n: usize = plates
         .iter()
         .map(|p| p.norm.wells.len() + p.norm.not_read.len())
@@ -149,9 +152,6 @@ pub fn wells_table(plates: &[PlateResult]) -> Result<Table, ReportError> {
     let mut col: Vec<Option<i64>> = Vec::with_capacity(n);
     let mut excluded: Vec<Option<bool>> = Vec::with_capacity(n);
     let fin = |x: Option<f64>| x.filter(|v| v.is_finite());
-    fn some(s: &str) -> Option<&str> {
-        Some(s).filter(|s| !s.is_empty())
-    }
     // codes of a well's name and row label, found once per well position
     let mut well_codes: polars::prelude::PlHashMap<platesyn_plate::WellId, [Option<u32>; 2]> =
         polars::prelude::PlHashMap::default();
@@ -180,7 +180,7 @@ pub fn wells_table(plates: &[PlateResult]) -> Result<Table, ReportError> {
             text[6].push(i.drug_a.as_deref().and_then(some));
             text[7].push(i.drug_b.as_deref().and_then(some));
             text[8].push(i.unit.as_deref().and_then(some));
-            text[9].push(w.flag.map(|f| f.name()).and_then(some));
+            text[9].push(w.flag.map(platesyn_plate::Flag::name).and_then(some));
             text[10].push(w.excluded.map(|e| e.name()).as_deref().and_then(some));
             for (k, v) in [
                 i.conc_a,

@@ -78,14 +78,13 @@ impl DictColumn {
         if let Some(c) = self.last.filter(|&c| self.values[c as usize] == s) {
             return c;
         }
-        let c = match self.index.get(s) {
-            Some(&c) => c,
-            None => {
-                let c = u32::try_from(self.values.len()).expect("fewer than 2^32 distinct values");
-                self.values.push(s.to_owned());
-                self.index.insert(s.to_owned(), c);
-                c
-            }
+        let c = if let Some(&c) = self.index.get(s) {
+            c
+        } else {
+            let c = u32::try_from(self.values.len()).expect("fewer than 2^32 distinct values");
+            self.values.push(s.to_owned());
+            self.index.insert(s.to_owned(), c);
+            c
         };
         self.last = Some(c);
         c
@@ -852,7 +851,10 @@ mod csv_tests {
             );
         }
         let head = dict.head(3);
-        assert_eq!(head.to_csv_bytes().unwrap(), text.head(3).to_csv_bytes().unwrap());
+        assert_eq!(
+            head.to_csv_bytes().unwrap(),
+            text.head(3).to_csv_bytes().unwrap()
+        );
         // values: "a,b", "plain", "", "say \"hi\"" (each once)
         match &dict.columns()[0].1 {
             ColumnData::Dict { values, codes } => {
