@@ -210,24 +210,25 @@ pub fn sd(v: &[f64]) -> Option<f64> {
     Some((v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
 }
 
-/// Replicate-group key: role and the layout's treatment description (drug A, dose A as `f64`
-/// bits, drug B, dose B, cell line; a missing name is the empty name).
+/// Replicate-group key: the layout's treatment description and role (dose A and dose B as
+/// `f64` bits first, the cheapest to compare; then role, drug A, drug B, cell line, a missing
+/// name being the empty name).
 type GroupKey<'a> = (
+    Option<u64>,
+    Option<u64>,
     &'static str,
     &'a str,
-    Option<u64>,
     &'a str,
-    Option<u64>,
     &'a str,
 );
 
 fn group_key(role: Role, info: &WellInfo) -> GroupKey<'_> {
     (
+        info.conc_a.map(f64::to_bits),
+        info.conc_b.map(f64::to_bits),
         role.name(),
         info.drug_a.as_deref().unwrap_or(""),
-        info.conc_a.map(f64::to_bits),
         info.drug_b.as_deref().unwrap_or(""),
-        info.conc_b.map(f64::to_bits),
         info.cell_line.as_deref().unwrap_or(""),
     )
 }

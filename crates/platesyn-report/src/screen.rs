@@ -16,6 +16,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use polars::prelude::PlHashMap;
+
 use platesyn_dose::{
     CurveFit, FitSpec, ModelKind, NormalizeOptions, NormalizedPlate, PlateQc, QcThresholds,
     fit_curve, ic50_fold_shift, normalize_plate, plate_qc,
@@ -333,7 +335,7 @@ fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult,
 /// Interned text: observations of a large screen hold small ids, not strings.
 #[derive(Debug, Default)]
 struct Interner {
-    ids: polars::prelude::PlHashMap<String, u32>,
+    ids: PlHashMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -508,9 +510,9 @@ impl ScreenBuilder {
         // single-agent pools: (cell line, drug); blocks: (cell line, drug A, drug B); drug A
         // at a fixed partner dose: (cell line, drug A, drug B, dose bits). Keyed by interned
         // ids here, then sorted by name.
-        let mut single: HashMap<(u32, u32), Pool> = HashMap::new();
-        let mut blocks: HashMap<(u32, u32, u32), (Pool, Vec<Point>)> = HashMap::new();
-        let mut fixed: HashMap<(u32, u32, u32, u64), Pool> = HashMap::new();
+        let mut single: PlHashMap<(u32, u32), Pool> = PlHashMap::default();
+        let mut blocks: PlHashMap<(u32, u32, u32), (Pool, Vec<Point>)> = PlHashMap::default();
+        let mut fixed: PlHashMap<(u32, u32, u32, u64), Pool> = PlHashMap::default();
         for o in &obs {
             let a = o.drug_a.filter(|_| o.conc_a > 0.0);
             let b = o.drug_b.filter(|_| o.conc_b > 0.0);

@@ -332,22 +332,21 @@ fn block_extra(b: &crate::screen::BlockResult) -> [String; 4] {
 /// then cell line, drugs and unit. Built per chunk of blocks by `platesyn analyze` and
 /// streamed out.
 pub fn synergy_cells_table(blocks: &[BlockResult]) -> Result<Table, ReportError> {
-    let mut text: Vec<Vec<Option<String>>> = vec![Vec::new(); 5];
+    // text columns as dictionaries: every row of a block repeats its names
+    let mut text: Vec<DictColumn> = (0..5).map(|_| DictColumn::default()).collect();
     let mut num: Vec<Vec<Option<f64>>> = vec![Vec::new(); 7];
     let mut n: Vec<Option<i64>> = Vec::new();
     for b in blocks {
-        for row in cell_rows(&b.scored) {
-            for (k, v) in [
-                Some(row.block),
-                Some(b.cell_line.clone()),
-                Some(b.drug_a.clone()),
-                Some(b.drug_b.clone()),
-                Some(b.unit.clone()),
-            ]
-            .into_iter()
+        let names = [&b.cell_line, &b.drug_a, &b.drug_b, &b.unit];
+        let codes: Vec<Option<u32>> = names
+            .iter()
             .enumerate()
-            {
-                text[k].push(v.filter(|s| !s.is_empty()));
+            .map(|(k, s)| (!s.is_empty()).then(|| text[k + 1].code(s)))
+            .collect();
+        for row in cell_rows(&b.scored) {
+            text[0].push(Some(row.block.as_str()).filter(|s| !s.is_empty()));
+            for (k, &c) in codes.iter().enumerate() {
+                text[k + 1].push_code(c);
             }
             for (k, v) in [
                 Some(row.conc_a),
@@ -377,7 +376,7 @@ pub fn synergy_cells_table(blocks: &[BlockResult]) -> Result<Table, ReportError>
             "conc_a" | "conc_b" | "inhibition" | "bliss" | "hsa" | "loewe" | "zip" => {
                 ColumnData::F64(num.next().unwrap_or_default())
             }
-            _ => ColumnData::Str(text.next().unwrap_or_default()),
+            _ => text.next().unwrap_or_default().finish(),
         };
         t.push(name, data)?;
     }

@@ -518,6 +518,8 @@ pub struct TableStream {
     /// Column names and types of the first chunk; every chunk must match them.
     shape: Vec<(String, std::mem::Discriminant<ColumnData>)>,
     rows: usize,
+    /// The CSV text of a chunk, reused from chunk to chunk (no fresh pages per chunk).
+    csv_buf: Vec<u8>,
 }
 
 impl TableStream {
@@ -570,6 +572,7 @@ impl TableStream {
             parquet,
             shape,
             rows: 0,
+            csv_buf: Vec::new(),
         })
     }
 
@@ -614,13 +617,15 @@ impl TableStream {
         // the CSV text and the Parquet row group of a chunk are independent: build them at once
         let csv = self.csv.as_mut();
         let parquet = self.parquet.as_mut();
+        let bytes = &mut self.csv_buf;
         let (csv_done, parquet_done) = rayon::join(
             || -> Result<(), ReportError> {
                 if let Some(csv) = csv {
-                    let mut bytes = Vec::with_capacity(chunk.n_rows() * 16 * chunk.n_cols());
-                    chunk.write_csv_rows(&mut bytes);
+                    bytes.clear();
+                    bytes.reserve(chunk.n_rows() * 16 * chunk.n_cols());
+                    chunk.write_csv_rows(bytes);
                     let path = csv.get_ref().path().to_path_buf();
-                    csv.write_all(&bytes)
+                    csv.write_all(bytes)
                         .map_err(|source| ReportError::Io { path, source })?;
                 }
                 Ok(())
