@@ -282,6 +282,42 @@ fn flush_plates(
     Ok(())
 }
 
+/// Writes the whole tables of [`screen_tables`] (CSV and Parquet), one at a time, keeping only
+/// their heads for the report; returns the heads and the files written.
+fn write_tables(
+    results: &platesyn_report::screen::ScreenResults,
+    models: &[platesyn_synergy::Model],
+    out: &Path,
+    guard: &OutputGuard,
+) -> Result<(Vec<TableHead>, Vec<PathBuf>)> {
+    let mut tables = Vec::new();
+    let mut files = Vec::new();
+    for table in screen_tables(results, models) {
+        let (name, t) = table?;
+        write_file(
+            out,
+            &format!("{name}.csv"),
+            &t.to_csv_bytes()?,
+            guard,
+            &mut files,
+        )?;
+        write_file(
+            out,
+            &format!("{name}.parquet"),
+            &t.to_parquet_bytes()?,
+            guard,
+            &mut files,
+        )?;
+        tables.push(TableHead::of(name, &t));
+    }
+    Ok((tables, files))
+}
+
+/// The result of a scoped thread; a panic in it is resumed here.
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+}
+
 /// Wall time per stage, printed with the summary line (`docs/performance.md` quotes it).
 struct Stages {
     last: std::time::Instant,
@@ -494,11 +530,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     drop(cache);
     drop(layout);
     pb.finish_and_clear();
-    finish_stream(wells, "wells", &mut written)?;
 
     let pb = progress(args.quiet, 1, "fitting");
     stages.mark("plates (read, normalize, QC, wells table, plate maps)");
-    let mut results = pool.install(|| screen.finish());
+    // the wells files are flushed to disk (fsync, hundreds of MB) while the fits run
+    let (wells_done, mut results) = std::thread::scope(|s| {
+        let flush = s.spawn(|| finish_stream(wells, "wells", &mut written));
+        let results = pool.install(|| screen.finish());
+        (joined(flush), results)
+    });
+    wells_done?;
     pb.finish_and_clear();
     stages.mark("fits and synergy");
 
@@ -507,27 +548,18 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     for chunk in results.blocks.chunks(BLOCK_CHUNK) {
         cells.append(&synergy_cells_table(chunk)?)?;
     }
-    finish_stream(cells, "synergy_cells", &mut written)?;
-    // one whole table at a time: written, then only its head kept for the report
-    let mut tables = Vec::new();
-    for table in screen_tables(&results, &args.models) {
-        let (name, t) = table?;
-        write_file(
-            &out,
-            &format!("{name}.csv"),
-            &t.to_csv_bytes()?,
-            &guard,
-            &mut written,
-        )?;
-        write_file(
-            &out,
-            &format!("{name}.parquet"),
-            &t.to_parquet_bytes()?,
-            &guard,
-            &mut written,
-        )?;
-        tables.push(TableHead::of(name, &t));
-    }
+    // one whole table at a time: written, then only its head kept for the report; meanwhile
+    // the synergy_cells files are flushed to disk (listed first among the outputs)
+    let mut cells_written = Vec::new();
+    let (cells_done, tables) = std::thread::scope(|s| {
+        let flush = s.spawn(|| finish_stream(cells, "synergy_cells", &mut cells_written));
+        let tables = write_tables(&results, &args.models, &out, &guard);
+        (joined(flush), tables)
+    });
+    cells_done?;
+    let (tables, table_files) = tables?;
+    written.extend(cells_written);
+    written.extend(table_files);
 
     stages.mark("tables");
     // block and curve figures

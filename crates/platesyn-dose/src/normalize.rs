@@ -210,17 +210,26 @@ pub fn sd(v: &[f64]) -> Option<f64> {
     Some((v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
 }
 
-/// Replicate-group key: role and the layout's treatment description.
-fn group_key(role: Role, info: &WellInfo) -> String {
-    let f = |v: Option<f64>| v.map(|x| x.to_bits().to_string()).unwrap_or_default();
-    format!(
-        "{}|{}|{}|{}|{}|{}",
+/// Replicate-group key: the layout's treatment description and role (dose A and dose B as
+/// `f64` bits first, the cheapest to compare; then role, drug A, drug B, cell line, a missing
+/// name being the empty name).
+type GroupKey<'a> = (
+    Option<u64>,
+    Option<u64>,
+    &'static str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
+fn group_key(role: Role, info: &WellInfo) -> GroupKey<'_> {
+    (
+        info.conc_a.map(f64::to_bits),
+        info.conc_b.map(f64::to_bits),
         role.name(),
         info.drug_a.as_deref().unwrap_or(""),
-        f(info.conc_a),
         info.drug_b.as_deref().unwrap_or(""),
-        f(info.conc_b),
-        info.cell_line.as_deref().unwrap_or("")
+        info.cell_line.as_deref().unwrap_or(""),
     )
 }
 
@@ -232,7 +241,9 @@ pub fn normalize_plate(
     opts: &NormalizeOptions,
 ) -> Result<NormalizedPlate, NormalizeError> {
     let read_name = read.name();
-    let mut wells = Vec::new();
+    let mut wells = Vec::with_capacity(layout.wells.len());
+    // replicate groups of wells with a number, keyed on the layout's (not the wells') text
+    let mut groups: BTreeMap<GroupKey<'_>, Vec<usize>> = BTreeMap::new();
     let mut not_read = Vec::new();
     for (&well, info) in &layout.wells {
         let role = info.effective_role();
@@ -248,6 +259,12 @@ pub fn normalize_plate(
             Value::Number(_) => (None, Some(Flag::Nan)),
             Value::Flag(f) => (None, Some(f)),
         };
+        if raw.is_some() {
+            groups
+                .entry(group_key(role, info))
+                .or_default()
+                .push(wells.len());
+        }
         wells.push(NormalizedWell {
             well,
             role,
@@ -261,16 +278,7 @@ pub fn normalize_plate(
             excluded: flag.map(ExclusionReason::Flagged),
         });
     }
-    // replicate outliers on raw values
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, w) in wells.iter().enumerate() {
-        if w.raw.is_some() {
-            groups
-                .entry(group_key(w.role, &w.info))
-                .or_default()
-                .push(i);
-        }
-    }
+    // replicate outliers on raw values (groups are independent: their order does not matter)
     for idx in groups.values() {
         let vals: Vec<f64> = idx.iter().filter_map(|&i| wells[i].raw).collect();
         for (&i, z) in idx.iter().zip(robust_z(&vals)) {

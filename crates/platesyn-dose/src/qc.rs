@@ -132,11 +132,22 @@ fn stats(role: Role, v: &[f64]) -> Option<ControlStats> {
     })
 }
 
+/// A sample well's treatment group: dose A, dose B (`f64` bits; first, the cheapest to
+/// compare), cell line, drug A, drug B.
+type TreatmentKey<'a> = (
+    Option<u64>,
+    Option<u64>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
 /// Sample wells as ratios to their treatment group's mean, split into (edge, inner); only
-/// groups with at least one edge and one inner well are used.
+/// groups with at least one edge and one inner well are used, in the order of their keys'
+/// `Debug` text (`Some("line")|Some("drug")|Some(bits)|...`), which fixes the summation order.
 fn sample_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>, Vec<f64>) {
     use std::collections::BTreeMap;
-    let mut groups: BTreeMap<String, Vec<(bool, f64)>> = BTreeMap::new();
+    let mut groups: BTreeMap<TreatmentKey<'_>, Vec<(bool, f64)>> = BTreeMap::new();
     for w in norm
         .wells
         .iter()
@@ -144,24 +155,28 @@ fn sample_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>,
     {
         let Some(x) = w.raw else { continue };
         let i = &w.info;
-        let key = format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}",
-            i.cell_line,
-            i.drug_a,
+        let key = (
             i.conc_a.map(f64::to_bits),
-            i.drug_b,
-            i.conc_b.map(f64::to_bits)
+            i.conc_b.map(f64::to_bits),
+            i.cell_line.as_deref(),
+            i.drug_a.as_deref(),
+            i.drug_b.as_deref(),
         );
         groups
             .entry(key)
             .or_default()
             .push((format.is_edge(w.well), x));
     }
+    // only mixed groups count; their key text is built for those alone (a checkerboard has
+    // every treatment once per plate, so usually none)
+    let mut mixed: Vec<(String, &[(bool, f64)])> = groups
+        .iter()
+        .filter(|(_, g)| g.iter().any(|(edge, _)| *edge) && g.iter().any(|(edge, _)| !*edge))
+        .map(|((ca, cb, c, a, b), g)| (format!("{c:?}|{a:?}|{ca:?}|{b:?}|{cb:?}"), g.as_slice()))
+        .collect();
+    mixed.sort_by(|x, y| x.0.cmp(&y.0));
     let (mut e, mut n) = (Vec::new(), Vec::new());
-    for g in groups.values() {
-        if !(g.iter().any(|(edge, _)| *edge) && g.iter().any(|(edge, _)| !*edge)) {
-            continue;
-        }
+    for (_, g) in mixed {
         let m = g.iter().map(|(_, x)| x).sum::<f64>() / g.len() as f64;
         if m == 0.0 {
             continue;
@@ -289,5 +304,111 @@ pub fn plate_qc(norm: &NormalizedPlate, format: PlateFormat, th: &QcThresholds) 
         signal_to_background: sb,
         edge,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::NormalizedWell;
+    use platesyn_plate::{WellId, WellInfo};
+
+    /// The grouping as first written (keys formatted per well): the reference order.
+    fn reference_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>, Vec<f64>) {
+        use std::collections::BTreeMap;
+        let mut groups: BTreeMap<String, Vec<(bool, f64)>> = BTreeMap::new();
+        for w in norm
+            .wells
+            .iter()
+            .filter(|w| w.role == Role::Sample && w.excluded.is_none())
+        {
+            let Some(x) = w.raw else { continue };
+            let i = &w.info;
+            let key = format!(
+                "{:?}|{:?}|{:?}|{:?}|{:?}",
+                i.cell_line,
+                i.drug_a,
+                i.conc_a.map(f64::to_bits),
+                i.drug_b,
+                i.conc_b.map(f64::to_bits)
+            );
+            groups
+                .entry(key)
+                .or_default()
+                .push((format.is_edge(w.well), x));
+        }
+        let (mut e, mut n) = (Vec::new(), Vec::new());
+        for g in groups.values() {
+            if !(g.iter().any(|(edge, _)| *edge) && g.iter().any(|(edge, _)| !*edge)) {
+                continue;
+            }
+            let m = g.iter().map(|(_, x)| x).sum::<f64>() / g.len() as f64;
+            if m == 0.0 {
+                continue;
+            }
+            for &(edge, x) in g {
+                if edge { e.push(x / m) } else { n.push(x / m) }
+            }
+        }
+        (e, n)
+    }
+
+    #[test]
+    fn sample_edge_groups_keep_the_key_text_order() {
+        let format = PlateFormat::from_well_count(96).unwrap();
+        // names whose text order differs from their tuple order ("ab c" sorts before "ab"
+        // once quoted), missing names, doses with different digit counts, replicates spread
+        // over edge and inner wells
+        let lines = [Some("ab"), Some("ab c"), None, Some("a\"q")];
+        let doses = [None, Some(0.0), Some(1e-300), Some(3.5), Some(10.0)];
+        let mut wells = Vec::new();
+        let mut k = 0_u32;
+        for well in format.wells() {
+            let line = lines[(k % 4) as usize];
+            let dose = doses[((k / 4) % 5) as usize];
+            k += 1;
+            let info = WellInfo {
+                cell_line: line.map(str::to_owned),
+                drug_a: Some("d".into()),
+                conc_a: dose,
+                drug_b: (k % 3 == 0).then(|| "e".to_owned()),
+                conc_b: (k % 3 == 0).then_some(2.0),
+                ..WellInfo::default()
+            };
+            wells.push(NormalizedWell {
+                well,
+                role: Role::Sample,
+                info,
+                raw: Some(1.0 + f64::from(k).sin() * 0.3),
+                flag: None,
+                blank_corrected: None,
+                viability_pct: None,
+                inhibition_pct: None,
+                outlier_z: None,
+                excluded: None,
+            });
+        }
+        assert!(wells.iter().any(|w| w.well == WellId::new(0, 0)));
+        let norm = NormalizedPlate {
+            plate: "p".into(),
+            read: "r".into(),
+            blank: 0.0,
+            untreated: 1.0,
+            wells,
+            not_read: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let (e, n) = sample_edge_ratios(&norm, format);
+        let (re, rn) = reference_edge_ratios(&norm, format);
+        assert!(
+            e.len() > 10 && n.len() > 10,
+            "{} edge, {} inner",
+            e.len(),
+            n.len()
+        );
+        // same values in the same order, bit for bit
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&e), bits(&re));
+        assert_eq!(bits(&n), bits(&rn));
     }
 }

@@ -23,6 +23,20 @@ pub enum ReportError {
         /// The repeated name.
         column: String,
     },
+    /// A row of a dictionary text column ([`crate::ColumnData::Dict`]) points past its values.
+    #[error(
+        "table column `{column}`, row {row}: dictionary code {code} but the column has {values} values"
+    )]
+    DictCode {
+        /// Name of the offending column.
+        column: String,
+        /// 0-based row.
+        row: usize,
+        /// The code found.
+        code: u32,
+        /// Number of values (valid codes are `0..values`).
+        values: usize,
+    },
     /// polars refused to build, write or read a frame.
     #[error("{context}: {source}")]
     Polars {

@@ -19,7 +19,7 @@ pub mod table;
 
 pub use error::ReportError;
 pub use output::{AtomicFile, OutputGuard};
-pub use table::{ColumnData, Table, TableStream};
+pub use table::{ColumnData, DictColumn, Table, TableStream};
 
 /// The platesyn version written into reports (this crate's version; the workspace shares one).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -17,6 +17,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use polars::prelude::{PlHashMap, PlRandomState};
+
 use platesyn_dose::{
     CurveFit, FitSpec, ModelKind, NormalizeOptions, NormalizedPlate, PlateQc, QcThresholds,
     fit_curve, ic50_fold_shift, normalize_plate, plate_qc,
@@ -334,7 +336,7 @@ fn plate_result(input: &PlateInput, opts: &ScreenOptions) -> Result<PlateResult,
 /// Interned text: observations of a large screen hold small ids, not strings.
 #[derive(Debug, Default)]
 struct Interner {
-    ids: std::collections::HashMap<Arc<str>, u32>,
+    ids: PlHashMap<Arc<str>, u32>,
     names: Vec<Arc<str>>,
 }
 
@@ -469,9 +471,9 @@ fn destinations(o: &Obs, mut f: impl FnMut(Dest)) {
 /// Points per destination.
 #[derive(Default)]
 struct Counts {
-    single: HashMap<(u32, u32), usize>,
-    blocks: HashMap<(u32, u32, u32), usize>,
-    fixed: HashMap<(u32, u32, u32, u64), usize>,
+    single: PlHashMap<(u32, u32), usize>,
+    blocks: PlHashMap<(u32, u32, u32), usize>,
+    fixed: PlHashMap<(u32, u32, u32, u64), usize>,
 }
 
 impl Counts {
@@ -589,11 +591,12 @@ impl ScreenBuilder {
         for o in &obs {
             destinations(o, |d| counts.add(d));
         }
-        let mut single: HashMap<(u32, u32), Pool> = HashMap::with_capacity(counts.single.len());
-        let mut blocks: HashMap<(u32, u32, u32), (Pool, Vec<Point>)> =
-            HashMap::with_capacity(counts.blocks.len());
-        let mut fixed: HashMap<(u32, u32, u32, u64), Pool> =
-            HashMap::with_capacity(counts.fixed.len());
+        let mut single: PlHashMap<(u32, u32), Pool> =
+            PlHashMap::with_capacity_and_hasher(counts.single.len(), PlRandomState::default());
+        let mut blocks: PlHashMap<(u32, u32, u32), (Pool, Vec<Point>)> =
+            PlHashMap::with_capacity_and_hasher(counts.blocks.len(), PlRandomState::default());
+        let mut fixed: PlHashMap<(u32, u32, u32, u64), Pool> =
+            PlHashMap::with_capacity_and_hasher(counts.fixed.len(), PlRandomState::default());
         for o in &obs {
             destinations(o, |d| match d {
                 Dest::Single(k, dose) => single

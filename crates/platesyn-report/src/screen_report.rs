@@ -18,7 +18,7 @@ use crate::figures::{
 use crate::html::{HtmlReport, Section};
 use crate::output::OutputGuard;
 use crate::screen::{BlockResult, CurveResult, PlateResult, ScreenResults, fmt_dose};
-use crate::table::{ColumnData, Table};
+use crate::table::{ColumnData, DictColumn, Table};
 
 /// Which figure files to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,36 +138,50 @@ pub const WELL_COLUMNS: [&str; 20] = [
 /// floats (absorbance units; viability and inhibition in %), `excluded` a boolean, the rest
 /// text. Built per chunk of plates by `platesyn analyze` and streamed out.
 pub fn wells_table(plates: &[PlateResult]) -> Result<Table, ReportError> {
+    fn some(s: &str) -> Option<&str> {
+        Some(s).filter(|s| !s.is_empty())
+    }
     let n: usize = plates
         .iter()
         .map(|p| p.norm.wells.len() + p.norm.not_read.len())
         .sum();
-    let mut text: Vec<Vec<Option<String>>> = (0..11).map(|_| Vec::with_capacity(n)).collect();
+    // text columns as dictionaries (a chunk repeats a few files, wells, roles and drugs);
+    // empty text is a missing value
+    let mut text: Vec<DictColumn> = (0..11).map(|_| DictColumn::with_capacity(n)).collect();
     let mut num: Vec<Vec<Option<f64>>> = (0..7).map(|_| Vec::with_capacity(n)).collect();
     let mut col: Vec<Option<i64>> = Vec::with_capacity(n);
     let mut excluded: Vec<Option<bool>> = Vec::with_capacity(n);
     let fin = |x: Option<f64>| x.filter(|v| v.is_finite());
+    // codes of a well's name and row label, found once per well position
+    let mut well_codes: polars::prelude::PlHashMap<platesyn_plate::WellId, [Option<u32>; 2]> =
+        polars::prelude::PlHashMap::default();
+    let mut well_code = |text: &mut [DictColumn], well: platesyn_plate::WellId| {
+        *well_codes.entry(well).or_insert_with(|| {
+            let (name, row) = (well.to_string(), well.row_label());
+            [
+                some(&name).map(|s| text[2].code(s)),
+                some(&row).map(|s| text[3].code(s)),
+            ]
+        })
+    };
+    let not_read = text[10].code("not_read");
     for p in plates {
+        let file = some(&p.file).map(|s| text[0].code(s));
+        let plate = some(&p.plate).map(|s| text[1].code(s));
         for w in &p.norm.wells {
             let i = &w.info;
-            for (k, v) in [
-                Some(p.file.clone()),
-                Some(p.plate.clone()),
-                Some(w.well.to_string()),
-                Some(w.well.row_label()),
-                Some(w.role.name().to_owned()),
-                i.cell_line.clone(),
-                i.drug_a.clone(),
-                i.drug_b.clone(),
-                i.unit.clone(),
-                w.flag.map(|f| f.name().to_owned()),
-                w.excluded.map(|e| e.name()),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                text[k].push(v.filter(|s| !s.is_empty()));
-            }
+            let [name, row] = well_code(&mut text, w.well);
+            text[0].push_code(file);
+            text[1].push_code(plate);
+            text[2].push_code(name);
+            text[3].push_code(row);
+            text[4].push(some(w.role.name()));
+            text[5].push(i.cell_line.as_deref().and_then(some));
+            text[6].push(i.drug_a.as_deref().and_then(some));
+            text[7].push(i.drug_b.as_deref().and_then(some));
+            text[8].push(i.unit.as_deref().and_then(some));
+            text[9].push(w.flag.map(platesyn_plate::Flag::name).and_then(some));
+            text[10].push(w.excluded.map(|e| e.name()).as_deref().and_then(some));
             for (k, v) in [
                 i.conc_a,
                 i.conc_b,
@@ -185,14 +199,15 @@ pub fn wells_table(plates: &[PlateResult]) -> Result<Table, ReportError> {
             col.push(Some(i64::from(w.well.col_number())));
             excluded.push(Some(w.excluded.is_some()));
         }
-        for well in &p.norm.not_read {
+        for &well in &p.norm.not_read {
+            let [name, row] = well_code(&mut text, well);
             for (k, v) in text.iter_mut().enumerate() {
-                v.push(match k {
-                    0 => Some(p.file.clone()),
-                    1 => Some(p.plate.clone()),
-                    2 => Some(well.to_string()),
-                    3 => Some(well.row_label()),
-                    10 => Some("not_read".to_owned()),
+                v.push_code(match k {
+                    0 => file,
+                    1 => plate,
+                    2 => name,
+                    3 => row,
+                    10 => Some(not_read),
                     _ => None,
                 });
             }
@@ -212,7 +227,7 @@ pub fn wells_table(plates: &[PlateResult]) -> Result<Table, ReportError> {
             "excluded" => ColumnData::Bool(std::mem::take(&mut excluded)),
             "conc_a" | "conc_b" | "raw" | "blank_corrected" | "viability_pct"
             | "inhibition_pct" | "outlier_z" => ColumnData::F64(num.next().unwrap_or_default()),
-            _ => ColumnData::Str(text.next().unwrap_or_default()),
+            _ => text.next().unwrap_or_default().finish(),
         };
         t.push(name, data)?;
     }
@@ -317,22 +332,21 @@ fn block_extra(b: &crate::screen::BlockResult) -> [String; 4] {
 /// then cell line, drugs and unit. Built per chunk of blocks by `platesyn analyze` and
 /// streamed out.
 pub fn synergy_cells_table(blocks: &[BlockResult]) -> Result<Table, ReportError> {
-    let mut text: Vec<Vec<Option<String>>> = vec![Vec::new(); 5];
+    // text columns as dictionaries: every row of a block repeats its names
+    let mut text: Vec<DictColumn> = (0..5).map(|_| DictColumn::default()).collect();
     let mut num: Vec<Vec<Option<f64>>> = vec![Vec::new(); 7];
     let mut n: Vec<Option<i64>> = Vec::new();
     for b in blocks {
-        for row in cell_rows(&b.scored) {
-            for (k, v) in [
-                Some(row.block),
-                Some(b.cell_line.clone()),
-                Some(b.drug_a.clone()),
-                Some(b.drug_b.clone()),
-                Some(b.unit.clone()),
-            ]
-            .into_iter()
+        let names = [&b.cell_line, &b.drug_a, &b.drug_b, &b.unit];
+        let codes: Vec<Option<u32>> = names
+            .iter()
             .enumerate()
-            {
-                text[k].push(v.filter(|s| !s.is_empty()));
+            .map(|(k, s)| (!s.is_empty()).then(|| text[k + 1].code(s)))
+            .collect();
+        for row in cell_rows(&b.scored) {
+            text[0].push(Some(row.block.as_str()).filter(|s| !s.is_empty()));
+            for (k, &c) in codes.iter().enumerate() {
+                text[k + 1].push_code(c);
             }
             for (k, v) in [
                 Some(row.conc_a),
@@ -362,7 +376,7 @@ pub fn synergy_cells_table(blocks: &[BlockResult]) -> Result<Table, ReportError>
             "conc_a" | "conc_b" | "inhibition" | "bliss" | "hsa" | "loewe" | "zip" => {
                 ColumnData::F64(num.next().unwrap_or_default())
             }
-            _ => ColumnData::Str(text.next().unwrap_or_default()),
+            _ => text.next().unwrap_or_default().finish(),
         };
         t.push(name, data)?;
     }

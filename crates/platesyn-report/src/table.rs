@@ -14,6 +14,10 @@
 //!   or a line break (quotes doubled).
 //!
 //! Parquet keeps the typed columns (Utf8, Float64, Int64, Boolean) with nulls.
+//!
+//! Long text columns that repeat a few names (file, plate, well, drug) can be given as a
+//! dictionary ([`ColumnData::Dict`], built with [`DictColumn`]): the same CSV and Parquet as the
+//! spelled-out [`ColumnData::Str`], without a `String` per cell, each value quoted once.
 
 use std::io::{BufWriter, Cursor, Write as _};
 use std::path::Path;
@@ -25,7 +29,7 @@ use polars::prelude::{
 };
 
 use crate::error::ReportError;
-use crate::fmt::{format_float_display, format_float_exact};
+use crate::fmt::{format_float_display, format_float_exact, write_float_exact, write_i64};
 use crate::output::{AtomicFile, OutputGuard};
 
 /// The values of one column; `None` is a missing value.
@@ -39,6 +43,71 @@ pub enum ColumnData {
     I64(Vec<Option<i64>>),
     /// Booleans.
     Bool(Vec<Option<bool>>),
+    /// Text given as a dictionary: row `i` is `values[codes[i]]`, `None` a missing value.
+    /// Written exactly as the [`ColumnData::Str`] column of the spelled-out values (CSV and
+    /// Parquet); values may repeat.
+    Dict {
+        /// The distinct texts (repeats allowed).
+        values: Vec<String>,
+        /// Per row: an index into `values`, or `None` for a missing value.
+        codes: Vec<Option<u32>>,
+    },
+}
+
+/// Builds a [`ColumnData::Dict`] row by row, each distinct text stored once.
+#[derive(Debug, Default)]
+pub struct DictColumn {
+    values: Vec<String>,
+    index: polars::prelude::PlHashMap<String, u32>,
+    codes: Vec<Option<u32>>,
+    /// The code returned last (rows often repeat the previous row's text).
+    last: Option<u32>,
+}
+
+impl DictColumn {
+    /// An empty column with room for `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        Self {
+            codes: Vec::with_capacity(rows),
+            ..Self::default()
+        }
+    }
+
+    /// The code of `s`, added to the values on first sight.
+    pub fn code(&mut self, s: &str) -> u32 {
+        if let Some(c) = self.last.filter(|&c| self.values[c as usize] == s) {
+            return c;
+        }
+        let c = if let Some(&c) = self.index.get(s) {
+            c
+        } else {
+            let c = u32::try_from(self.values.len()).expect("fewer than 2^32 distinct values");
+            self.values.push(s.to_owned());
+            self.index.insert(s.to_owned(), c);
+            c
+        };
+        self.last = Some(c);
+        c
+    }
+
+    /// Appends a row holding `s` (`None` = missing).
+    pub fn push(&mut self, s: Option<&str>) {
+        let c = s.map(|s| self.code(s));
+        self.codes.push(c);
+    }
+
+    /// Appends a row holding the value of `code` (from [`DictColumn::code`]); `None` = missing.
+    pub fn push_code(&mut self, code: Option<u32>) {
+        self.codes.push(code);
+    }
+
+    /// The finished column.
+    pub fn finish(self) -> ColumnData {
+        ColumnData::Dict {
+            values: self.values,
+            codes: self.codes,
+        }
+    }
 }
 
 impl ColumnData {
@@ -49,6 +118,7 @@ impl ColumnData {
             Self::F64(v) => v.len(),
             Self::I64(v) => v.len(),
             Self::Bool(v) => v.len(),
+            Self::Dict { codes, .. } => codes.len(),
         }
     }
 
@@ -64,6 +134,18 @@ impl ColumnData {
             Self::F64(v) => v[row].map(format_float_exact),
             Self::I64(v) => v[row].map(|x| x.to_string()),
             Self::Bool(v) => v[row].map(|x| x.to_string()),
+            Self::Dict { values, codes } => codes[row].map(|c| values[c as usize].clone()),
+        }
+    }
+
+    /// The first row whose dictionary code points past the values, as (row, code).
+    fn bad_code(&self) -> Option<(usize, u32)> {
+        match self {
+            Self::Dict { values, codes } => codes
+                .iter()
+                .enumerate()
+                .find_map(|(i, c)| c.filter(|&c| c as usize >= values.len()).map(|c| (i, c))),
+            _ => None,
         }
     }
 
@@ -94,8 +176,8 @@ impl Table {
         Self::default()
     }
 
-    /// Appends a column. Fails when the name is taken or the length differs from the columns
-    /// already present.
+    /// Appends a column. Fails when the name is taken, the length differs from the columns
+    /// already present, or a dictionary code points past its values.
     pub fn push(
         &mut self,
         name: impl Into<String>,
@@ -113,6 +195,18 @@ impl Table {
                     got: data.len(),
                 });
             }
+        }
+        if let Some((row, code)) = data.bad_code() {
+            let values = match &data {
+                ColumnData::Dict { values, .. } => values.len(),
+                _ => 0,
+            };
+            return Err(ReportError::DictCode {
+                column: name,
+                row,
+                code,
+                values,
+            });
         }
         self.columns.push((name, data));
         Ok(self)
@@ -192,6 +286,10 @@ impl Table {
                     ColumnData::F64(v) => ColumnData::F64(v.iter().take(n).copied().collect()),
                     ColumnData::I64(v) => ColumnData::I64(v.iter().take(n).copied().collect()),
                     ColumnData::Bool(v) => ColumnData::Bool(v.iter().take(n).copied().collect()),
+                    ColumnData::Dict { values, codes } => ColumnData::Dict {
+                        values: values.clone(),
+                        codes: codes.iter().take(n).copied().collect(),
+                    },
                 };
                 (name.clone(), data)
             })
@@ -204,7 +302,8 @@ impl Table {
         self.frame(false)
     }
 
-    /// Builds the frame; with `floats_as_text` the float columns become exact text (CSV view).
+    /// Builds the frame; with `floats_as_text` the float columns become exact text (CSV view,
+    /// with std's `{:?}` itself: the reference the fast CSV writer is tested against).
     fn frame(&self, floats_as_text: bool) -> Result<DataFrame, ReportError> {
         let cols: Vec<Column> = self
             .columns
@@ -213,9 +312,16 @@ impl Table {
                 let name = PlSmallStr::from_str(name);
                 match data {
                     ColumnData::Str(v) => Column::new(name, v),
+                    ColumnData::Dict { values, codes } => {
+                        let v: Vec<Option<&str>> = codes
+                            .iter()
+                            .map(|c| c.map(|c| values[c as usize].as_str()))
+                            .collect();
+                        Column::new(name, v)
+                    }
                     ColumnData::F64(v) if floats_as_text => {
                         let s: Vec<Option<String>> =
-                            v.iter().map(|x| x.map(format_float_exact)).collect();
+                            v.iter().map(|x| x.map(|x| format!("{x:?}"))).collect();
                         Column::new(name, s)
                     }
                     ColumnData::F64(v) => Column::new(name, v),
@@ -261,9 +367,27 @@ impl Table {
     /// Appends every row as CSV (no header) to `buf`: polars' rules for `QuoteStyle::Necessary`
     /// with `,`, `"`, `\n` and an empty null value (see [`csv_str`]).
     fn write_csv_rows(&self, buf: &mut Vec<u8>) {
-        use std::io::Write as _;
+        // each dictionary value as a CSV field once: (bytes, end offset of each value)
+        let dicts: Vec<Option<(Vec<u8>, Vec<usize>)>> = self
+            .columns
+            .iter()
+            .map(|(_, data)| match data {
+                ColumnData::Dict { values, .. } => {
+                    let mut bytes = Vec::new();
+                    let ends = values
+                        .iter()
+                        .map(|v| {
+                            csv_str(&mut bytes, v);
+                            bytes.len()
+                        })
+                        .collect();
+                    Some((bytes, ends))
+                }
+                _ => None,
+            })
+            .collect();
         for row in 0..self.n_rows() {
-            for (k, (_, data)) in self.columns.iter().enumerate() {
+            for (k, ((_, data), dict)) in self.columns.iter().zip(&dicts).enumerate() {
                 if k > 0 {
                     buf.push(b',');
                 }
@@ -273,15 +397,22 @@ impl Table {
                             csv_str(buf, s);
                         }
                     }
+                    ColumnData::Dict { codes, .. } => {
+                        if let (Some(c), Some((bytes, ends))) = (codes[row], dict) {
+                            let c = c as usize;
+                            let start = if c == 0 { 0 } else { ends[c - 1] };
+                            buf.extend_from_slice(&bytes[start..ends[c]]);
+                        }
+                    }
                     ColumnData::F64(v) => {
                         if let Some(x) = v[row] {
                             // format_float_exact, without the String (never needs quoting)
-                            let _ = write!(buf, "{x:?}");
+                            write_float_exact(buf, x);
                         }
                     }
                     ColumnData::I64(v) => {
                         if let Some(x) = v[row] {
-                            let _ = write!(buf, "{x}");
+                            write_i64(buf, x);
                         }
                     }
                     ColumnData::Bool(v) => {
@@ -387,6 +518,8 @@ pub struct TableStream {
     /// Column names and types of the first chunk; every chunk must match them.
     shape: Vec<(String, std::mem::Discriminant<ColumnData>)>,
     rows: usize,
+    /// The CSV text of a chunk, reused from chunk to chunk (no fresh pages per chunk).
+    csv_buf: Vec<u8>,
 }
 
 impl TableStream {
@@ -439,6 +572,7 @@ impl TableStream {
             parquet,
             shape,
             rows: 0,
+            csv_buf: Vec::new(),
         })
     }
 
@@ -455,6 +589,10 @@ impl TableStream {
             ColumnData::F64(_) => ColumnData::F64(Vec::new()),
             ColumnData::I64(_) => ColumnData::I64(Vec::new()),
             ColumnData::Bool(_) => ColumnData::Bool(Vec::new()),
+            ColumnData::Dict { .. } => ColumnData::Dict {
+                values: Vec::new(),
+                codes: Vec::new(),
+            },
         }
     }
 
@@ -479,13 +617,15 @@ impl TableStream {
         // the CSV text and the Parquet row group of a chunk are independent: build them at once
         let csv = self.csv.as_mut();
         let parquet = self.parquet.as_mut();
+        let bytes = &mut self.csv_buf;
         let (csv_done, parquet_done) = rayon::join(
             || -> Result<(), ReportError> {
                 if let Some(csv) = csv {
-                    let mut bytes = Vec::with_capacity(chunk.n_rows() * 16 * chunk.n_cols());
-                    chunk.write_csv_rows(&mut bytes);
+                    bytes.clear();
+                    bytes.reserve(chunk.n_rows() * 16 * chunk.n_cols());
+                    chunk.write_csv_rows(bytes);
                     let path = csv.get_ref().path().to_path_buf();
-                    csv.write_all(&bytes)
+                    csv.write_all(bytes)
                         .map_err(|source| ReportError::Io { path, source })?;
                 }
                 Ok(())
@@ -643,6 +783,11 @@ mod csv_tests {
         .unwrap();
         t.push_bool("ok", (0..n).map(|i| (i % 3 != 0).then_some(i % 2 == 0)))
             .unwrap();
+        let mut d = DictColumn::with_capacity(n);
+        for s in texts.iter().rev() {
+            d.push(*s);
+        }
+        t.push("dict", d.finish()).unwrap();
         for header in [true, false] {
             let fast = t.csv_bytes(header).unwrap();
             let polars = t.csv_bytes_polars(header).unwrap();
@@ -657,5 +802,90 @@ mod csv_tests {
             empty.csv_bytes(true).unwrap(),
             empty.csv_bytes_polars(true).unwrap()
         );
+    }
+
+    /// A dictionary column and its spelled-out text column, with repeats, missing values, an
+    /// empty text and values that need quoting.
+    fn dict_and_text() -> (Table, Table) {
+        let rows = [
+            Some("a,b"),
+            None,
+            Some("plain"),
+            Some("a,b"),
+            Some(""),
+            Some("say \"hi\""),
+            Some("plain"),
+            None,
+        ];
+        let mut d = DictColumn::with_capacity(rows.len());
+        for r in rows {
+            d.push(r);
+        }
+        let mut dict = Table::new();
+        dict.push("name", d.finish()).unwrap();
+        dict.push_f64("x", (0..rows.len()).map(|i| Some(i as f64 * 0.1)))
+            .unwrap();
+        let mut text = Table::new();
+        text.push_str("name", rows).unwrap();
+        text.push_f64("x", (0..rows.len()).map(|i| Some(i as f64 * 0.1)))
+            .unwrap();
+        (dict, text)
+    }
+
+    #[test]
+    fn dict_column_writes_like_its_text_column() {
+        let (dict, text) = dict_and_text();
+        assert_eq!(dict.to_csv_bytes().unwrap(), text.to_csv_bytes().unwrap());
+        assert_eq!(
+            dict.to_csv_string().unwrap(),
+            "name,x\n\"a,b\",0.0\n,0.1\nplain,0.2\n\"a,b\",0.30000000000000004\n\"\",0.4\n\"say \"\"hi\"\"\",0.5\nplain,0.6000000000000001\n,0.7000000000000001\n"
+        );
+        assert_eq!(
+            dict.to_parquet_bytes().unwrap(),
+            text.to_parquet_bytes().unwrap()
+        );
+        assert!(
+            dict.to_dataframe()
+                .unwrap()
+                .equals_missing(&text.to_dataframe().unwrap())
+        );
+        for row in 0..text.n_rows() {
+            assert_eq!(
+                dict.columns()[0].1.csv_cell(row),
+                text.columns()[0].1.csv_cell(row)
+            );
+        }
+        let head = dict.head(3);
+        assert_eq!(
+            head.to_csv_bytes().unwrap(),
+            text.head(3).to_csv_bytes().unwrap()
+        );
+        // values: "a,b", "plain", "", "say \"hi\"" (each once)
+        match &dict.columns()[0].1 {
+            ColumnData::Dict { values, codes } => {
+                assert_eq!(values.len(), 4);
+                assert_eq!(codes[0], codes[3]);
+            }
+            other => panic!("not a dictionary: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn dict_code_past_the_values_is_refused() {
+        let mut t = Table::new();
+        let err = t
+            .push(
+                "d",
+                ColumnData::Dict {
+                    values: vec!["a".into()],
+                    codes: vec![Some(0), None, Some(1)],
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "table column `d`, row 2: dictionary code 1 but the column has 1 values"
+        );
+        assert_eq!(t.n_cols(), 0);
     }
 }
