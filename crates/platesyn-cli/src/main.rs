@@ -19,9 +19,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// mimalloc instead of the system allocator: a 10,000-plate `analyze` spends ~17 % of its CPU
 /// in glibc malloc/free (many small strings and vectors freed on other threads) and its
-/// per-thread arenas fragment; see docs/performance.md. Built as mimalloc v2 (the `v2`
-/// feature): v3 keeps freed pages for a second before returning them and held ~55 MB more at
-/// the peak of a 10,000-plate run (295-307 MB vs 243-250 MB, same CPU time).
+/// per-thread arenas fragment; see docs/performance.md. mimalloc v3 (the crate's default):
+/// v2 held 40-50 MB less at the end of a 10,000-plate run without figures, but kept growing
+/// through the heatmap stage (to ~600 MB at 13,336 heatmaps, where v3 stays near 330 MB).
+/// v3 returns freed pages after a second (`MIMALLOC_PURGE_DELAY`, milliseconds; a lower value
+/// lowers the peak at some system time, see docs/performance.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -56,26 +56,26 @@ pub fn records_table(columns: &[String], records: &[Vec<String>]) -> Result<Tabl
     Ok(t)
 }
 
-/// [`records_table`] for cells given column by column and consumed: text columns take their
-/// strings instead of copying them, number columns free theirs as they are parsed, so a large
-/// table is held about once while it is built, not twice.
-pub fn columns_table(columns: &[String], cells: Vec<Vec<String>>) -> Result<Table, ReportError> {
+/// [`records_table`] for cells given column by column, each distinct text held once
+/// ([`DictColumn`], empty text pushed as missing): a column whose values are all integers or
+/// all numbers becomes `I64` / `F64` as in [`records_table`], a text column stays a
+/// dictionary (written with the same CSV and Parquet bytes as the plain text column).
+pub fn columns_table(columns: &[String], cells: Vec<DictColumn>) -> Result<Table, ReportError> {
     let mut t = Table::new();
     for (name, col) in columns.iter().zip(cells) {
-        let views: Vec<Option<&str>> = col
+        let ColumnData::Dict { values, codes } = col.finish() else {
+            unreachable!("DictColumn::finish gives a dictionary column")
+        };
+        let views: Vec<Option<&str>> = codes
             .iter()
-            .map(|c| Some(c.as_str()).filter(|c| !c.is_empty()))
+            .map(|c| c.map(|c| values[c as usize].as_str()))
             .collect();
         let data = typed_column(&views);
         drop(views);
-        let data = data.unwrap_or_else(|| {
-            ColumnData::Str(
-                col.into_iter()
-                    .map(|c| (!c.is_empty()).then_some(c))
-                    .collect(),
-            )
-        });
-        t.push(name.clone(), data)?;
+        t.push(
+            name.clone(),
+            data.unwrap_or(ColumnData::Dict { values, codes }),
+        )?;
     }
     Ok(t)
 }
@@ -426,37 +426,38 @@ pub fn sensitization_table(r: &ScreenResults) -> Result<Table, ReportError> {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    // built column by column (a 10,000-plate screen has ~30,000 rows; row vectors and a
-    // second copy of every text cell were the run's largest transient)
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); cols.len()];
+    // built column by column, each distinct text once (a 10,000-plate screen has ~30,000
+    // rows repeating a few hundred names and one long rule text)
+    let rows: usize = r.sensitization.iter().map(|s| s.shifts.len()).sum();
+    let mut cells: Vec<DictColumn> = (0..cols.len())
+        .map(|_| DictColumn::with_capacity(rows))
+        .collect();
     for s in &r.sensitization {
         let alone = s.alone.map(|i| &r.curves[i]);
         let alone_ic50 = alone.map(|c| ic50_text(&c.fit)).unwrap_or_default();
-        let alone_status = alone
-            .map(|c| c.fit.status.name().to_owned())
-            .unwrap_or_default();
+        let alone_status = alone.map_or("", |c| c.fit.status.name());
         for sh in &s.shifts {
             let combo = &r.combo_curves[sh.curve];
-            let row = [
-                s.cell_line.clone(),
-                s.drug_a.clone(),
-                s.drug_b.clone(),
-                s.unit.clone(),
-                alone_ic50.clone(),
-                alone_status.clone(),
-                s.single_agent_call.to_owned(),
-                fmt_dose(sh.conc_b),
-                ic50_text(&combo.fit),
-                combo.fit.status.name().to_owned(),
-                opt_num(sh.fold.map(|f| f.fold)),
-                opt_num(sh.fold.map(|f| f.lo)),
-                opt_num(sh.fold.map(|f| f.hi)),
-                if sh.meets_rule { "yes" } else { "no" }.to_owned(),
-                if s.sensitized { "yes" } else { "no" }.to_owned(),
-                crate::screen::SENSITIZATION_RULE.to_owned(),
+            let row: [&str; 16] = [
+                &s.cell_line,
+                &s.drug_a,
+                &s.drug_b,
+                &s.unit,
+                &alone_ic50,
+                alone_status,
+                s.single_agent_call,
+                &fmt_dose(sh.conc_b),
+                &ic50_text(&combo.fit),
+                combo.fit.status.name(),
+                &opt_num(sh.fold.map(|f| f.fold)),
+                &opt_num(sh.fold.map(|f| f.lo)),
+                &opt_num(sh.fold.map(|f| f.hi)),
+                if sh.meets_rule { "yes" } else { "no" },
+                if s.sensitized { "yes" } else { "no" },
+                crate::screen::SENSITIZATION_RULE,
             ];
             for (col, cell) in cells.iter_mut().zip(row) {
-                col.push(cell);
+                col.push(Some(cell).filter(|c| !c.is_empty()));
             }
         }
     }
@@ -1060,11 +1061,33 @@ mod tests {
         .map(|r| r.iter().map(|s| (*s).to_owned()).collect())
         .collect();
         let by_rows = records_table(&names, &rows).unwrap();
-        let by_columns: Vec<Vec<String>> = (0..names.len())
-            .map(|j| rows.iter().map(|r| r[j].clone()).collect())
+        let by_columns: Vec<DictColumn> = (0..names.len())
+            .map(|j| {
+                let mut d = DictColumn::default();
+                for r in &rows {
+                    d.push(Some(r[j].as_str()).filter(|c| !c.is_empty()));
+                }
+                d
+            })
             .collect();
         let by_cols = columns_table(&names, by_columns).unwrap();
-        assert_eq!(by_cols, by_rows);
+        // the same bytes and frame as the row-built table; text columns as dictionaries
+        assert_eq!(
+            by_cols.to_csv_bytes().unwrap(),
+            by_rows.to_csv_bytes().unwrap()
+        );
+        assert_eq!(
+            by_cols.to_parquet_bytes().unwrap(),
+            by_rows.to_parquet_bytes().unwrap()
+        );
+        assert_eq!(
+            by_cols.to_dataframe().unwrap(),
+            by_rows.to_dataframe().unwrap()
+        );
+        assert!(matches!(
+            by_cols.column("text"),
+            Some(ColumnData::Dict { values, .. }) if values == &["LINE1", "LINE2"]
+        ));
         assert_eq!(
             by_cols.column("int"),
             Some(&ColumnData::I64(vec![Some(1), Some(-3), None]))
@@ -1074,12 +1097,10 @@ mod tests {
             Some(&ColumnData::F64(vec![Some(0.5), None, Some(1e-7)]))
         );
         assert_eq!(
-            by_cols.column("mixed"),
-            Some(&ColumnData::Str(vec![
-                Some("2".into()),
-                Some("x".into()),
-                None
-            ]))
+            (0..3)
+                .map(|i| by_cols.column("mixed").unwrap().csv_cell(i))
+                .collect::<Vec<_>>(),
+            [Some("2".to_owned()), Some("x".to_owned()), None]
         );
         assert_eq!(
             by_cols.column("empty"),
