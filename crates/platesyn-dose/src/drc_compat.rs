@@ -1212,6 +1212,17 @@ mod tests {
         c + (d - c) / (1.0 + (b * (x.ln() - e.ln())).exp())
     }
 
+    /// An 8-dose slice (dose 0 first): an LL.4 curve plus a deterministic wobble of +-3.
+    fn noisy_slice() -> ([f64; 8], Vec<f64>) {
+        let dose = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+        let y = dose
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| ll4(x, -1.2, 2.0, 90.0, 0.4) + 3.0 * (1.7 * k as f64).sin())
+            .collect();
+        (dose, y)
+    }
+
     #[test]
     fn recovers_an_exact_curve() {
         let dose = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
@@ -1252,12 +1263,7 @@ mod tests {
 
     #[test]
     fn buffer_capacity_does_not_change_the_fit() {
-        let dose = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
-        let y: Vec<f64> = dose
-            .iter()
-            .enumerate()
-            .map(|(k, &x)| ll4(x, -1.2, 2.0, 90.0, 0.4) + 3.0 * (1.7 * k as f64).sin())
-            .collect();
+        let (dose, y) = noisy_slice();
         for fixed_c in [None, Some(2.0)] {
             let small = fit_sized::<8>(&dose, &y, fixed_c).unwrap();
             assert_eq!(small, fit_sized::<16>(&dose, &y, fixed_c).unwrap());
@@ -1301,12 +1307,7 @@ mod tests {
 
     #[test]
     fn factored_evaluation_matches_direct_to_rounding() {
-        let dose = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
-        let y: Vec<f64> = dose
-            .iter()
-            .enumerate()
-            .map(|(k, &x)| ll4(x, -1.2, 2.0, 90.0, 0.4) + 3.0 * (1.7 * k as f64).sin())
-            .collect();
+        let (dose, y) = noisy_slice();
         for fixed_c in [None, Some(2.0)] {
             let n = if fixed_c.is_some() { 3 } else { 4 };
             let direct = Problem::<8> {

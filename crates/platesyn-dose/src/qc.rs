@@ -175,8 +175,16 @@ fn sample_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>,
         .map(|((ca, cb, c, a, b), g)| (format!("{c:?}|{a:?}|{ca:?}|{b:?}|{cb:?}"), g.as_slice()))
         .collect();
     mixed.sort_by(|x, y| x.0.cmp(&y.0));
+    ratios_to_group_means(mixed.into_iter().map(|(_, g)| g))
+}
+
+/// Each well of each group (flagged edge or not) as a ratio to its group's mean, split into
+/// (edge, inner), in the order given; a group whose mean is 0 is left out.
+fn ratios_to_group_means<'a>(
+    groups: impl Iterator<Item = &'a [(bool, f64)]>,
+) -> (Vec<f64>, Vec<f64>) {
     let (mut e, mut n) = (Vec::new(), Vec::new());
-    for (_, g) in mixed {
+    for g in groups {
         let m = g.iter().map(|(_, x)| x).sum::<f64>() / g.len() as f64;
         if m == 0.0 {
             continue;
@@ -337,20 +345,12 @@ mod tests {
                 .or_default()
                 .push((format.is_edge(w.well), x));
         }
-        let (mut e, mut n) = (Vec::new(), Vec::new());
-        for g in groups.values() {
-            if !(g.iter().any(|(edge, _)| *edge) && g.iter().any(|(edge, _)| !*edge)) {
-                continue;
-            }
-            let m = g.iter().map(|(_, x)| x).sum::<f64>() / g.len() as f64;
-            if m == 0.0 {
-                continue;
-            }
-            for &(edge, x) in g {
-                if edge { e.push(x / m) } else { n.push(x / m) }
-            }
-        }
-        (e, n)
+        ratios_to_group_means(
+            groups
+                .values()
+                .filter(|g| g.iter().any(|(edge, _)| *edge) && g.iter().any(|(edge, _)| !*edge))
+                .map(Vec::as_slice),
+        )
     }
 
     #[test]
