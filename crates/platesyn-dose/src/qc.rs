@@ -7,7 +7,7 @@
 use platesyn_plate::{PlateFormat, Role};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::normalize::{NormalizedPlate, mean, sd};
+use crate::normalize::{NormalizedPlate, NormalizedWell, mean, sd};
 
 /// Thresholds for QC warnings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -148,12 +148,7 @@ type TreatmentKey<'a> = (
 fn sample_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>, Vec<f64>) {
     use std::collections::BTreeMap;
     let mut groups: BTreeMap<TreatmentKey<'_>, Vec<(bool, f64)>> = BTreeMap::new();
-    for w in norm
-        .wells
-        .iter()
-        .filter(|w| w.role == Role::Sample && w.excluded.is_none())
-    {
-        let Some(x) = w.raw else { continue };
+    for (w, x) in sample_raw(norm) {
         let i = &w.info;
         let key = (
             i.conc_a.map(f64::to_bits),
@@ -176,6 +171,14 @@ fn sample_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>,
         .collect();
     mixed.sort_by(|x, y| x.0.cmp(&y.0));
     ratios_to_group_means(mixed.into_iter().map(|(_, g)| g))
+}
+
+/// The sample wells that are not excluded and have a raw value, with that value.
+fn sample_raw(norm: &NormalizedPlate) -> impl Iterator<Item = (&NormalizedWell, f64)> {
+    norm.wells
+        .iter()
+        .filter(|w| w.role == Role::Sample && w.excluded.is_none())
+        .filter_map(|w| Some((w, w.raw?)))
 }
 
 /// Each well of each group (flagged edge or not) as a ratio to its group's mean, split into
@@ -325,12 +328,7 @@ mod tests {
     fn reference_edge_ratios(norm: &NormalizedPlate, format: PlateFormat) -> (Vec<f64>, Vec<f64>) {
         use std::collections::BTreeMap;
         let mut groups: BTreeMap<String, Vec<(bool, f64)>> = BTreeMap::new();
-        for w in norm
-            .wells
-            .iter()
-            .filter(|w| w.role == Role::Sample && w.excluded.is_none())
-        {
-            let Some(x) = w.raw else { continue };
+        for (w, x) in sample_raw(norm) {
             let i = &w.info;
             let key = format!(
                 "{:?}|{:?}|{:?}|{:?}|{:?}",
