@@ -321,7 +321,6 @@ pub fn plate_qc(norm: &NormalizedPlate, format: PlateFormat, th: &QcThresholds) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::NormalizedWell;
     use platesyn_plate::{WellId, WellInfo};
 
     /// The grouping as first written (keys formatted per well): the reference order.

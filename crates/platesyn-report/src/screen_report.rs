@@ -63,19 +63,10 @@ pub fn records_table(columns: &[String], records: &[Vec<String>]) -> Result<Tabl
 pub fn columns_table(columns: &[String], cells: Vec<DictColumn>) -> Result<Table, ReportError> {
     let mut t = Table::new();
     for (name, col) in columns.iter().zip(cells) {
-        let ColumnData::Dict { values, codes } = col.finish() else {
-            unreachable!("DictColumn::finish gives a dictionary column")
-        };
-        let views: Vec<Option<&str>> = codes
-            .iter()
-            .map(|c| c.map(|c| values[c as usize].as_str()))
-            .collect();
+        let views: Vec<Option<&str>> = col.texts().collect();
         let data = typed_column(&views);
         drop(views);
-        t.push(
-            name.clone(),
-            data.unwrap_or(ColumnData::Dict { values, codes }),
-        )?;
+        t.push(name.clone(), data.unwrap_or_else(|| col.finish()))?;
     }
     Ok(t)
 }

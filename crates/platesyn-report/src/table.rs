@@ -54,6 +54,14 @@ pub enum ColumnData {
     },
 }
 
+/// The text of each row of a dictionary column (`None` = missing).
+fn dict_texts<'a>(
+    values: &'a [String],
+    codes: &'a [Option<u32>],
+) -> impl Iterator<Item = Option<&'a str>> {
+    codes.iter().map(|c| c.map(|c| values[c as usize].as_str()))
+}
+
 /// Builds a [`ColumnData::Dict`] row by row, each distinct text stored once.
 #[derive(Debug, Default)]
 pub struct DictColumn {
@@ -99,6 +107,11 @@ impl DictColumn {
     /// Appends a row holding the value of `code` (from [`DictColumn::code`]); `None` = missing.
     pub fn push_code(&mut self, code: Option<u32>) {
         self.codes.push(code);
+    }
+
+    /// The text of every row so far (`None` = missing).
+    pub fn texts(&self) -> impl Iterator<Item = Option<&str>> {
+        dict_texts(&self.values, &self.codes)
     }
 
     /// The finished column.
@@ -313,10 +326,7 @@ impl Table {
                 match data {
                     ColumnData::Str(v) => Column::new(name, v),
                     ColumnData::Dict { values, codes } => {
-                        let v: Vec<Option<&str>> = codes
-                            .iter()
-                            .map(|c| c.map(|c| values[c as usize].as_str()))
-                            .collect();
+                        let v: Vec<Option<&str>> = dict_texts(values, codes).collect();
                         Column::new(name, v)
                     }
                     ColumnData::F64(v) if floats_as_text => {

@@ -31,7 +31,7 @@ pub(crate) fn r_pow(x: f64, y: f64) -> f64 {
 impl Ll4 {
     /// Response (percent inhibition) at dose `x >= 0`; `x = 0` gives the zero-dose limit.
     pub fn predict(&self, x: f64) -> f64 {
-        self.c + (self.d - self.c) / (1.0 + (self.b * (x.ln() - self.e.ln())).exp())
+        self.with_ln_e().predict_ln(x.ln())
     }
 
     /// This curve with `ln e` precomputed ([`Ll4Ln::predict_ln`]).
